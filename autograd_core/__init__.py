@@ -1,0 +1,29 @@
+"""autograd_core: a scalar reverse-mode automatic differentiation engine.
+
+Every number is a :class:`Value` node that remembers its parents and its local
+derivatives; ``backward()`` applies the chain rule through the graph.
+"""
+
+from autograd_core.errors import DomainError, GradcheckError
+from autograd_core.grad_mode import is_grad_enabled, no_grad
+from autograd_core.gradcheck import GradcheckResult, gradcheck, numerical_grad, step_size
+from autograd_core.graph import topological_order
+from autograd_core.ops import OPERATIONS, Operation
+from autograd_core.value import Value
+
+__all__ = [
+    "OPERATIONS",
+    "DomainError",
+    "GradcheckError",
+    "GradcheckResult",
+    "Operation",
+    "Value",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "numerical_grad",
+    "step_size",
+    "topological_order",
+]
+
+__version__ = "0.1.0"

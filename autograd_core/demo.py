@@ -1,0 +1,96 @@
+"""The worked example of the source articles, printed step by step.
+
+    I = w * x,  M = I + b,  D = M - yc,  L = D ** 2
+    x = 5, w = 10, b = 1, yc = 48  ->  L = 9,  dL/dw = 6 * 1 * 1 * 5 = 30
+
+Run it with ``python -m autograd_core`` (``--help`` lists the options).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autograd_core.grad_mode import no_grad
+from autograd_core.value import Value
+
+
+@dataclass
+class SeedGraph:
+    """The leaves and named intermediate nodes of the worked example."""
+
+    w: Value
+    x: Value
+    b: Value
+    yc: Value
+    I: Value  # noqa: E741 - the articles' own name
+    M: Value
+    D: Value
+    L: Value
+
+
+def build_seed_graph(w: float = 10.0, x: float = 5.0, b: float = 1.0, yc: float = 48.0) -> SeedGraph:
+    """Build L = (w * x + b - yc) ** 2 one elementary operation at a time."""
+    w_, x_, b_, yc_ = Value(w, "w"), Value(x, "x"), Value(b, "b"), Value(yc, "yc")
+    product = w_ * x_
+    product.label = "I"
+    shifted = product + b_
+    shifted.label = "M"
+    difference = shifted - yc_
+    difference.label = "D"
+    loss = difference.square()
+    loss.label = "L"
+    return SeedGraph(w_, x_, b_, yc_, product, shifted, difference, loss)
+
+
+def sgd_step(graph: SeedGraph, learning_rate: float) -> tuple[float, float, float]:
+    """One gradient-descent step on w and b; returns (new w, new b, new loss)."""
+    with no_grad():
+        new_w = graph.w.data - learning_rate * graph.w.grad
+        new_b = graph.b.data - learning_rate * graph.b.grad
+        new_loss = build_seed_graph(new_w, graph.x.data, new_b, graph.yc.data).L.data
+    return new_w, new_b, new_loss
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the forward pass, local derivatives, chain rule and one SGD step."""
+    parser = argparse.ArgumentParser(
+        prog="python -m autograd_core",
+        description="The worked example L = (w*x + b - yc)**2, backpropagated step by step.",
+    )
+    parser.add_argument("--w", type=float, default=10.0, help="weight (default 10)")
+    parser.add_argument("--x", type=float, default=5.0, help="input (default 5)")
+    parser.add_argument("--b", type=float, default=1.0, help="bias (default 1)")
+    parser.add_argument("--yc", type=float, default=48.0, help="target (default 48)")
+    parser.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
+    args = parser.parse_args(argv)
+
+    g = build_seed_graph(args.w, args.x, args.b, args.yc)
+    g.L.backward()
+    print("Forward pass, one elementary operation at a time:")
+    print(f"  I = w * x   = {g.w.data:g} * {g.x.data:g} = {g.I.data:g}")
+    print(f"  M = I + b   = {g.I.data:g} + {g.b.data:g} = {g.M.data:g}")
+    print(f"  D = M - yc  = {g.M.data:g} - {g.yc.data:g} = {g.D.data:g}")
+    print(f"  L = D ** 2  = {g.D.data:g} ** 2 = {g.L.data:g}")
+    print()
+    print("Local derivatives along the path from L to w (stored at forward time):")
+    print(f"  dL/dD = 2D = {g.L.local_grads[0]:g}")
+    print(f"  dD/dM = {g.D.local_grads[0]:g}   (subtraction passes the gradient through)")
+    print(f"  dM/dI = {g.M.local_grads[0]:g}   (addition passes the gradient through)")
+    print(f"  dI/dw = x = {g.I.local_grads[0]:g}   (multiplication: the *other* input)")
+    print()
+    print("Chain rule: the product of the local derivatives along the path")
+    path = (g.L.local_grads[0], g.D.local_grads[0], g.M.local_grads[0], g.I.local_grads[0])
+    print("  dL/dw = " + " * ".join(f"{d:g}" for d in path) + f" = {g.w.grad:g}")
+    print("  dL/db = " + " * ".join(f"{d:g}" for d in path[:3]) + f" = {g.b.grad:g}")
+    print(f"  dL/dx = {g.x.grad:g},  dL/dyc = {g.yc.grad:g}")
+    closed_form = 2 * g.x.data * (g.w.data * g.x.data + g.b.data - g.yc.data)
+    print(f"  closed form 2x((wx + b) - yc) = {closed_form:g}")
+    print()
+    new_w, new_b, new_loss = sgd_step(g, args.lr)
+    print(f"One SGD step with learning rate {args.lr:g}:")
+    print(f"  w <- {g.w.data:g} - {args.lr:g} * {g.w.grad:g} = {new_w:.10g}")
+    print(f"  b <- {g.b.data:g} - {args.lr:g} * {g.b.grad:g} = {new_b:.10g}")
+    print(f"  loss {g.L.data:g} -> {new_loss:.10g}")
+    return 0

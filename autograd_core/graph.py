@@ -1,0 +1,54 @@
+"""Walking the graph: one iterative topological sort shared by everything.
+
+Backward, diagrams, explanations and the compiler all need the nodes that a
+result depends on, each after its parents. The walk below uses an explicit
+stack instead of recursion, so a chain of a million nodes is no problem.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograd_core.value import Value
+
+
+#: Marker on the stack: "the node below me has all its parents emitted".
+_EMIT_NEXT = None
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on (itself included), parents before children.
+
+    A depth-first search with an explicit stack: a node is emitted once all of
+    its parents have been emitted. The order is deterministic: parents are
+    visited in argument order, so the same graph always gives the same list.
+
+    Args:
+        root: The node to start from, usually a loss.
+
+    Returns:
+        The nodes, each exactly once, every node after all of its parents;
+        ``root`` is last.
+    """
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        if node is _EMIT_NEXT:
+            # All parents of the node below the marker are emitted by now.
+            order.append(pop())  # type: ignore[arg-type]
+        elif node not in visited:
+            visited.add(node)  # type: ignore[arg-type]
+            if not node.parents:  # type: ignore[union-attr]
+                order.append(node)  # type: ignore[arg-type]
+                continue
+            push(node)
+            push(_EMIT_NEXT)
+            # Reversed so that the first parent is popped (and emitted) first.
+            for parent in reversed(node.parents):  # type: ignore[union-attr]
+                if parent not in visited:
+                    push(parent)
+    return order

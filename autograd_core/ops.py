@@ -1,0 +1,169 @@
+"""The table of operations: the single source of truth of the engine.
+
+Each row says, once, what an operation computes and what its local partial
+derivatives are. Everything else reads these rows: :class:`Value` builds nodes
+with them, the tests are generated from them, and diagrams and explanations
+print their symbols and formulas.
+
+A row's two functions take a *math namespace* ``m`` as their first argument
+(``m.exp``, ``m.log``, ``m.pow`` ...). With :mod:`autograd_core.scalar_math` the
+row runs on plain floats; other namespaces run the very same formulas on NumPy
+arrays or on ``Value`` nodes. Plain arithmetic (``+ - * /``) is written with
+operators, which every one of those types understands.
+
+* ``forward(m, *inputs[, constant]) -> y``
+* ``local_grads(m, y, *inputs[, constant]) -> (dy/dinput_1, dy/dinput_2, ...)``
+
+Local derivatives are written in terms of the inputs *and the output* ``y``
+where that is simpler: exp's derivative is ``y`` itself, tanh's is ``1 - y**2``.
+Adding an operation means adding a row here and a method on ``Value``; the
+table-driven tests then cover it automatically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One row of the table.
+
+    Attributes:
+        name: The name stored in ``Value.op`` of every node this row makes.
+        arity: Number of inputs, or ``None`` for any number (n-ary sum).
+        symbol: A short label for diagrams, e.g. ``"*"``.
+        formula: The forward math in words, e.g. ``"y = a * b"``.
+        derivatives: The local derivatives in words, e.g. ``"dy/da = b, dy/db = a"``.
+        forward: ``forward(m, *inputs[, constant])`` returns the output.
+        local_grads: ``local_grads(m, y, *inputs[, constant])`` returns one
+            local derivative per input, in input order.
+        domain: For each input, an interval ``(low, high)`` where the operation
+            is smooth; the tests sample finite-difference checks from it.
+        constant_examples: For rows that take a fixed number besides their
+            inputs (the exponent of ``x ** c``), values the tests try.
+        kinks: Inputs where the operation is not differentiable (relu at 0);
+            finite-difference tests keep away from them.
+    """
+
+    name: str
+    arity: int | None
+    symbol: str
+    formula: str
+    derivatives: str
+    forward: Callable[..., Any]
+    local_grads: Callable[..., tuple[Any, ...]]
+    domain: tuple[tuple[float, float], ...]
+    constant_examples: tuple[float, ...] = ()
+    kinks: tuple[float, ...] = ()
+
+    @property
+    def takes_constant(self) -> bool:
+        """True when nodes of this row carry a fixed number (``Value.constant``)."""
+        return bool(self.constant_examples)
+
+
+def _pow_constant_grads(m: Any, y: Any, x: Any, c: float) -> tuple[Any]:
+    """d/dx x**c = c * x**(c-1); written out so that c = 0 needs no 0 ** -1."""
+    if c == 0.0:
+        return (0.0,)
+    if c == 1.0:
+        return (1.0,)
+    return (c * m.pow(x, c - 1.0),)
+
+
+_ROWS = (
+    Operation(
+        "add", 2, "+", "y = a + b", "dy/da = 1, dy/db = 1",
+        forward=lambda m, a, b: a + b,
+        local_grads=lambda m, y, a, b: (1.0, 1.0),
+        domain=((-3.0, 3.0), (-3.0, 3.0)),
+    ),
+    Operation(
+        "sub", 2, "-", "y = a - b", "dy/da = 1, dy/db = -1",
+        forward=lambda m, a, b: a - b,
+        local_grads=lambda m, y, a, b: (1.0, -1.0),
+        domain=((-3.0, 3.0), (-3.0, 3.0)),
+    ),
+    Operation(
+        "mul", 2, "*", "y = a * b", "dy/da = b, dy/db = a",
+        forward=lambda m, a, b: a * b,
+        local_grads=lambda m, y, a, b: (b, a),
+        domain=((-3.0, 3.0), (-3.0, 3.0)),
+    ),
+    Operation(
+        "div", 2, "/", "y = a / b", "dy/da = 1/b, dy/db = -a/b**2 = -y/b",
+        forward=lambda m, a, b: m.div(a, b),
+        local_grads=lambda m, y, a, b: (1.0 / b, -y / b),
+        domain=((-3.0, 3.0), (0.5, 3.0)),
+    ),
+    Operation(
+        "neg", 1, "neg", "y = -x", "dy/dx = -1",
+        forward=lambda m, x: -x,
+        local_grads=lambda m, y, x: (-1.0,),
+        domain=((-3.0, 3.0),),
+    ),
+    Operation(
+        "pow", 1, "**", "y = x ** c (c a fixed number)", "dy/dx = c * x**(c-1)",
+        forward=lambda m, x, c: m.pow(x, c),
+        local_grads=_pow_constant_grads,
+        domain=((0.5, 3.0),),
+        constant_examples=(3.0, 2.0, 0.5, -1.5, 0.0),
+    ),
+    Operation(
+        "powv", 2, "**", "y = a ** b (both Values, a > 0)",
+        "dy/da = b * a**(b-1), dy/db = y * ln(a)",
+        forward=lambda m, a, b: m.powv(a, b),
+        local_grads=lambda m, y, a, b: (b * m.pow(a, b - 1.0), y * m.log(a)),
+        domain=((0.5, 3.0), (-2.0, 2.0)),
+    ),
+    Operation(
+        "square", 1, "square", "y = x ** 2", "dy/dx = 2x",
+        forward=lambda m, x: x * x,
+        local_grads=lambda m, y, x: (2.0 * x,),
+        domain=((-3.0, 3.0),),
+    ),
+    Operation(
+        "exp", 1, "exp", "y = e ** x", "dy/dx = e ** x = y",
+        forward=lambda m, x: m.exp(x),
+        local_grads=lambda m, y, x: (y,),
+        domain=((-3.0, 3.0),),
+    ),
+    Operation(
+        "log", 1, "log", "y = ln x (x > 0)", "dy/dx = 1/x",
+        forward=lambda m, x: m.log(x),
+        local_grads=lambda m, y, x: (1.0 / x,),
+        domain=((0.2, 5.0),),
+    ),
+    Operation(
+        "tanh", 1, "tanh", "y = tanh x", "dy/dx = 1 - y**2",
+        forward=lambda m, x: m.tanh(x),
+        local_grads=lambda m, y, x: (1.0 - y * y,),
+        domain=((-3.0, 3.0),),
+    ),
+    Operation(
+        "sigmoid", 1, "sigmoid", "y = 1 / (1 + e ** -x)", "dy/dx = y * (1 - y)",
+        forward=lambda m, x: m.sigmoid(x),
+        local_grads=lambda m, y, x: (y * (1.0 - y),),
+        domain=((-4.0, 4.0),),
+    ),
+    Operation(
+        "relu", 1, "relu", "y = max(x, 0)", "dy/dx = 1 if x > 0 else 0",
+        forward=lambda m, x: m.relu(x),
+        local_grads=lambda m, y, x: (m.step(x),),
+        domain=((-3.0, 3.0),),
+        kinks=(0.0,),
+    ),
+    Operation(
+        "sum", None, "sum", "y = x1 + x2 + ... + xn", "dy/dxi = 1 for every i",
+        forward=lambda m, *xs: sum(xs),
+        local_grads=lambda m, y, *xs: (1.0,) * len(xs),
+        domain=((-3.0, 3.0),),
+    ),
+)
+
+#: Every operation by name, in the order above. Read-only.
+OPERATIONS: Mapping[str, Operation] = MappingProxyType({row.name: row for row in _ROWS})

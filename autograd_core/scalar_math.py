@@ -1,0 +1,108 @@
+"""Checked float math: the functions the operation table calls on plain floats.
+
+The rows in :mod:`autograd_core.ops` never call :mod:`math` directly. They call
+``m.exp(x)``, ``m.log(x)`` ... on a *math namespace* ``m`` that is passed in.
+This module is the namespace for plain Python floats (the fast default path).
+Other modules provide the same names for NumPy arrays (the compiled batch mode)
+and for :class:`~autograd_core.Value` nodes (higher-order gradients), so that
+each forward function and each local derivative is written exactly once.
+
+Every function here returns a ``float`` and turns a domain problem into an
+error that names the operation, the offending value and what to do.
+"""
+
+from __future__ import annotations
+
+import math
+
+from autograd_core.errors import DomainError
+
+#: Largest x with a finite exp(x): ln(max float) ~ 709.78.
+EXP_MAX_INPUT = math.log(1.7976931348623157e308)
+
+
+def div(a: float, b: float) -> float:
+    """a / b, refusing b = 0 with a readable message."""
+    if b == 0.0:
+        raise ZeroDivisionError(
+            f"div: {a!r} / {b!r} divides by zero. Guard the denominator, "
+            "e.g. add a small constant (x / (y + 1e-12)) or skip this sample."
+        )
+    return a / b
+
+
+def pow(x: float, c: float) -> float:  # noqa: A001 - the table's own name for x ** c
+    """x ** c for floats, with errors for the cases that have no real answer."""
+    if x == 0.0 and c < 0.0:
+        raise ZeroDivisionError(
+            f"pow: 0.0 ** {c!r} divides by zero (a negative power of zero). "
+            "Keep the base away from 0, e.g. (x + 1e-12) ** c."
+        )
+    if x < 0.0 and c != int(c):
+        raise DomainError(
+            f"pow: ({x!r}) ** {c!r} has no real value (a negative base with a "
+            "non-integer exponent). Use a positive base, e.g. abs(x) or x.square()."
+        )
+    try:
+        return float(x**c)
+    except OverflowError:
+        raise OverflowError(
+            f"pow: {x!r} ** {c!r} overflows a float (larger than 1.8e308). "
+            "Scale the input down or work with logarithms."
+        ) from None
+
+
+def powv(a: float, b: float) -> float:
+    """a ** b where the exponent is a Value too: needs a > 0, since dy/db = y ln a."""
+    if a <= 0.0:
+        raise DomainError(
+            f"pow: a Value exponent needs a positive base, got base {a!r}, because "
+            "d(a**b)/db = a**b * ln(a). For a fixed exponent, pass a plain number "
+            "instead (x ** 2.0): then only the base is differentiated."
+        )
+    return pow(a, b)
+
+
+def exp(x: float) -> float:
+    """e ** x, refusing inputs whose result does not fit in a float."""
+    if x > EXP_MAX_INPUT:
+        raise OverflowError(
+            f"exp: exp({x!r}) overflows a float (inputs above {EXP_MAX_INPUT:.2f} "
+            "do). Use a stable form: .sigmoid() instead of 1/(1+exp(-x)), or "
+            "subtract the maximum before exponentiating (log-sum-exp) for softmax."
+        )
+    return math.exp(x)
+
+
+def log(x: float) -> float:
+    """Natural logarithm, defined only for x > 0."""
+    if x <= 0.0:
+        raise DomainError(
+            f"log: log({x!r}) is undefined (log needs x > 0). If this is a loss "
+            "such as -log(p), clip p away from 0 or use a fused stable loss "
+            "(softmax cross-entropy, binary cross-entropy from logits)."
+        )
+    return math.log(x)
+
+
+def tanh(x: float) -> float:
+    """Hyperbolic tangent; never overflows."""
+    return math.tanh(x)
+
+
+def sigmoid(x: float) -> float:
+    """1 / (1 + e^-x), computed without overflow for any x."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def relu(x: float) -> float:
+    """max(x, 0)."""
+    return x if x > 0.0 else 0.0
+
+
+def step(x: float) -> float:
+    """The unit step: 1 for x > 0, else 0 (relu's derivative; 0 at x = 0)."""
+    return 1.0 if x > 0.0 else 0.0

@@ -1,0 +1,367 @@
+"""``Value``: one number in a computational graph.
+
+A node stores its ``data``, the ``parents`` it was computed from (a tuple, in
+argument order, so ``a * a`` has two slots), the name of the operation ``op``
+that made it, and, computed at forward time, the ``local_grads``: the partial
+derivative of this node with respect to each parent. Backpropagation is then
+one generic loop over the graph in reverse topological order::
+
+    parent.grad += local_grad * node.grad      # the chain rule
+
+Every operation comes from the table in :mod:`autograd_core.ops`; the methods
+below only convert arguments and call :func:`_record`.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections.abc import Iterable, Sequence
+from numbers import Real
+from typing import Union
+
+from autograd_core import scalar_math
+from autograd_core.grad_mode import grad_mode
+from autograd_core.graph import topological_order
+from autograd_core.ops import OPERATIONS, Operation
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+_ADD, _SUB, _MUL, _DIV = (OPERATIONS[n] for n in ("add", "sub", "mul", "div"))
+_NEG, _POW, _POWV, _SQUARE = (OPERATIONS[n] for n in ("neg", "pow", "powv", "square"))
+_EXP, _LOG, _TANH = (OPERATIONS[n] for n in ("exp", "log", "tanh"))
+_SIGMOID, _RELU, _SUM = (OPERATIONS[n] for n in ("sigmoid", "relu", "sum"))
+
+
+def as_float(x: object, operation: str) -> float:
+    """Convert a user-supplied number to a finite float, or raise a clear error.
+
+    Accepts ``int``, ``float`` and NumPy real scalars (anything registered as
+    :class:`numbers.Real`).
+
+    Raises:
+        TypeError: ``x`` is not a real number (a ``str``, ``None``, ``complex`` ...).
+        ValueError: ``x`` is NaN or infinite.
+    """
+    if type(x) is float:
+        value = x
+    elif isinstance(x, Real) and not isinstance(x, Value):
+        value = float(x)
+    else:
+        hint = " (the engine works on real numbers only)" if isinstance(x, complex) else ""
+        raise TypeError(
+            f"{operation}: expected a real number (int or float) or a Value, got "
+            f"{type(x).__name__} {x!r}{hint}. Convert it first, e.g. float(x)."
+        )
+    if not math.isfinite(value):
+        raise ValueError(
+            f"{operation}: got {value!r}, but the engine needs finite numbers: NaN "
+            "and infinity would silently spread into every gradient. Clean or "
+            "rescale the input first."
+        )
+    return value
+
+
+class Value:
+    """A scalar node of the computational graph.
+
+    Args:
+        data: The number (int, float or NumPy real scalar; stored as a float).
+        label: An optional name, shown in diagrams and explanations.
+
+    Raises:
+        TypeError: ``data`` is not a real number.
+        ValueError: ``data`` is NaN or infinite.
+
+    Example:
+        >>> w, x = Value(10.0, label="w"), Value(5.0, label="x")
+        >>> loss = (w * x + 1 - 48).square()
+        >>> loss.backward()
+        >>> w.grad
+        30.0
+    """
+
+    __slots__ = ("data", "grad", "parents", "local_grads", "op", "constant", "label")
+
+    # Makes NumPy hand mixed arithmetic (np.float64(2) * v) back to Value.
+    __array_ufunc__ = None
+
+    data: float
+    grad: float
+    parents: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+    op: str
+    constant: float | None
+    label: str | None
+
+    def __init__(self, data: Number, label: str | None = None) -> None:
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str or None, got {type(label).__name__}")
+        self.data = as_float(data, "Value")
+        self.grad = 0.0
+        self.parents = ()
+        self.local_grads = ()
+        self.op = ""
+        self.constant = None
+        self.label = label
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label else ""
+        made_by = f", op={self.op!r}" if self.op else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{made_by}{name})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # ----- arithmetic (binary) -------------------------------------------------
+    def __add__(self, other: Operand) -> Value:
+        if other.__class__ is not Value:
+            other = _operand(other, "add")
+        return _record2(_ADD, self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        return _record2(_ADD, _operand(other, "add"), self)
+
+    def __sub__(self, other: Operand) -> Value:
+        if other.__class__ is not Value:
+            other = _operand(other, "sub")
+        return _record2(_SUB, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _record2(_SUB, _operand(other, "sub"), self)
+
+    def __mul__(self, other: Operand) -> Value:
+        if other.__class__ is not Value:
+            other = _operand(other, "mul")
+        return _record2(_MUL, self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _record2(_MUL, _operand(other, "mul"), self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        if other.__class__ is not Value:
+            other = _operand(other, "div")
+        return _record2(_DIV, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _record2(_DIV, _operand(other, "div"), self)
+
+    def __pow__(self, exponent: Operand) -> Value:
+        """``x ** c`` for a number ``c`` (only x is differentiated), or
+        ``x ** y`` for a Value ``y`` (both are; needs x > 0, as d/dy = x**y ln x).
+
+        Raises:
+            DomainError: a negative base with a fractional exponent, or a
+                base <= 0 with a Value exponent.
+            ZeroDivisionError: 0 to a negative power.
+            OverflowError: the result does not fit in a float.
+        """
+        if isinstance(exponent, Value):
+            return _record2(_POWV, self, exponent)
+        return _record1(_POW, self, as_float(exponent, "pow"))
+
+    def __rpow__(self, base: Operand) -> Value:
+        return _operand(base, "pow") ** self
+
+    def __neg__(self) -> Value:
+        return _record1(_NEG, self)
+
+    # ----- elementary functions ------------------------------------------------
+    def square(self) -> Value:
+        """y = x**2, dy/dx = 2x."""
+        return _record1(_SQUARE, self)
+
+    def exp(self) -> Value:
+        """y = e**x, dy/dx = y. Raises OverflowError for x > 709.78."""
+        return _record1(_EXP, self)
+
+    def log(self) -> Value:
+        """y = ln x, dy/dx = 1/x. Raises DomainError for x <= 0."""
+        return _record1(_LOG, self)
+
+    def tanh(self) -> Value:
+        """y = tanh x, dy/dx = 1 - y**2."""
+        return _record1(_TANH, self)
+
+    def sigmoid(self) -> Value:
+        """y = 1/(1 + e**-x), dy/dx = y(1 - y) (at most 0.25). Never overflows."""
+        return _record1(_SIGMOID, self)
+
+    def relu(self) -> Value:
+        """y = max(x, 0), dy/dx = 1 if x > 0 else 0 (0 at x = 0)."""
+        return _record1(_RELU, self)
+
+    @staticmethod
+    def sum(values: Iterable[Operand]) -> Value:
+        """One node ``y = x1 + ... + xn`` with n parents, each local derivative 1.
+
+        Smaller and faster than a chain of n - 1 additions, and it reads as
+        one step in a diagram (a neuron's weighted sum).
+
+        Raises:
+            ValueError: ``values`` is empty.
+        """
+        parents = tuple(values)
+        for value in parents:
+            if value.__class__ is not Value:
+                parents = tuple(_operand(v, "sum") for v in parents)
+                break
+        if not parents:
+            raise ValueError("sum: needs at least one value, got an empty sequence.")
+        inputs = [p.data for p in parents]
+        result = _SUM.forward(scalar_math, *inputs)
+        node = _new_node(result)
+        if grad_mode.enabled:
+            node.parents = parents
+            node.local_grads = _SUM.local_grads(scalar_math, result, *inputs)
+            node.op = _SUM.name
+        return node
+
+    # ----- graph -----------------------------------------------------------------
+    def detach(self) -> Value:
+        """A new leaf with the same data (and label): the graph stops here."""
+        return Value(self.data, label=self.label)
+
+    def backward(self) -> None:
+        """Fill in ``grad`` of every node this value depends on: d(self)/d(node).
+
+        Walks the graph in reverse topological order, seeding ``self.grad`` with
+        1.0 and applying the chain rule ``parent.grad += local * node.grad``.
+
+        Calling it more than once: *leaves* (nodes without parents, such as
+        parameters and inputs) **accumulate**, like PyTorch, so zero them
+        between training steps. *Interior* nodes are reset at the start of each
+        call and hold the gradient of the latest call. For y = x**3 at x = 3,
+        two calls leave x.grad == 54.0 (27 + 27).
+
+        Raises:
+            FloatingPointError: ``self.data`` is NaN or infinite (an intermediate
+                overflowed), so no gradient would be meaningful.
+        """
+        if not math.isfinite(self.data):
+            raise FloatingPointError(
+                f"backward: the output is {self.data!r}, so its gradients would be "
+                "meaningless; an intermediate result overflowed. Rescale the inputs "
+                "or lower the learning rate."
+            )
+        # The graph has no reference cycles, so the cyclic garbage collector has
+        # nothing to find here; pause it and restore the caller's setting.
+        collector_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            order = topological_order(self)
+            for node in order:
+                if node.parents:
+                    node.grad = 0.0
+            self.grad += 1.0
+            for node in reversed(order):
+                upstream = node.grad
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * upstream
+        finally:
+            if collector_was_enabled:
+                gc.enable()
+
+
+def _operand(x: object, operation: str) -> Value:
+    """A Value as is; a number as a new constant leaf."""
+    if isinstance(x, Value):
+        return x
+    return Value(as_float(x, operation))
+
+
+_new_value = Value.__new__
+
+
+def _new_node(data: float) -> Value:
+    """A bare leaf, made without re-validating data the engine computed itself."""
+    node = _new_value(Value)
+    node.data = data
+    node.grad = 0.0
+    node.parents = ()
+    node.local_grads = ()
+    node.op = ""
+    node.constant = None
+    node.label = None
+    return node
+
+
+def _record1(operation: Operation, x: Value, constant: float | None = None) -> Value:
+    """Apply a one-input row of the table; store parents and local derivative."""
+    x_data = x.data
+    if constant is None:
+        result = operation.forward(scalar_math, x_data)
+    else:
+        result = operation.forward(scalar_math, x_data, constant)
+    node = _new_node(result)
+    if grad_mode.enabled:
+        node.parents = (x,)
+        if constant is None:
+            node.local_grads = operation.local_grads(scalar_math, result, x_data)
+        else:
+            node.local_grads = operation.local_grads(scalar_math, result, x_data, constant)
+            node.constant = constant
+        node.op = operation.name
+    return node
+
+
+def _record2(operation: Operation, a: Value, b: Value) -> Value:
+    """Apply a two-input row of the table; store parents and local derivatives."""
+    a_data = a.data
+    b_data = b.data
+    result = operation.forward(scalar_math, a_data, b_data)
+    node = _new_value(Value)
+    node.data = result
+    node.grad = 0.0
+    node.constant = None
+    node.label = None
+    if grad_mode.enabled:
+        node.parents = (a, b)
+        node.local_grads = operation.local_grads(scalar_math, result, a_data, b_data)
+        node.op = operation.name
+    else:
+        node.parents = ()
+        node.local_grads = ()
+        node.op = ""
+    return node
+
+
+def apply_operation(
+    operation: Operation, inputs: Sequence[Operand], constant: float | None = None
+) -> Value:
+    """Apply any row of the table to its inputs and record the node.
+
+    The generic form of what the operators and methods do (they take faster
+    routes for one and two inputs). Use it for rows that have no method of
+    their own, and in code that works from the table (tests, compilers).
+
+    Args:
+        operation: The row.
+        inputs: Values or numbers, as many as ``operation.arity`` asks for.
+        constant: The fixed number of rows that take one (the c of ``x ** c``).
+
+    Raises:
+        ValueError: Wrong number of inputs, or a constant missing or extra.
+    """
+    parents = tuple(_operand(v, operation.name) for v in inputs)
+    if operation.arity is not None and len(parents) != operation.arity:
+        raise ValueError(
+            f"{operation.name}: takes {operation.arity} input(s), got {len(parents)}."
+        )
+    if not parents:
+        raise ValueError(f"{operation.name}: needs at least one input, got none.")
+    if operation.takes_constant != (constant is not None):
+        need = "needs a constant" if operation.takes_constant else "takes no constant"
+        raise ValueError(f"{operation.name}: {need}, got constant={constant!r}.")
+    arguments = [p.data for p in parents]
+    if constant is not None:
+        arguments.append(constant)
+    result = operation.forward(scalar_math, *arguments)
+    node = _new_node(result)
+    if grad_mode.enabled:
+        node.parents = parents
+        node.local_grads = tuple(operation.local_grads(scalar_math, result, *arguments))
+        node.op = operation.name
+        node.constant = constant
+    return node
