@@ -42,7 +42,11 @@ class Operation:
         local_grads: ``local_grads(m, y, *inputs[, constant])`` returns one
             local derivative per input, in input order.
         domain: For each input, an interval ``(low, high)`` where the operation
-            is smooth; the tests sample finite-difference checks from it.
+            is smooth; the tests sample finite-difference checks from it. An
+            n-ary row (``arity=None``) gives either one interval (any number of
+            inputs, each drawn from it: ``sum``) or one interval per input of a
+            typical call (the tests then use exactly ``len(domain)`` inputs:
+            ``softmax_cross_entropy`` needs K logits followed by K targets).
         constant_examples: For rows that take a fixed number besides their
             inputs (the exponent of ``x ** c``), values the tests try.
         kinks: Inputs where the operation is not differentiable (relu at 0);
@@ -73,6 +77,39 @@ def _pow_constant_grads(m: Any, y: Any, x: Any, c: float) -> tuple[Any]:
     if c == 1.0:
         return (1.0,)
     return (c * m.pow(x, c - 1.0),)
+
+
+def _split_logits_targets(inputs: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(a_1..a_K, t_1..t_K) from the 2K inputs of ``softmax_cross_entropy``."""
+    count = len(inputs)
+    if count == 0 or count % 2:
+        raise ValueError(
+            f"softmax_cross_entropy: expects K logits followed by K targets (an even, "
+            f"non-zero number of inputs), got {count}. Pass [*logits, *targets]."
+        )
+    half = count // 2
+    return inputs[:half], inputs[half:]
+
+
+def _softmax_cross_entropy_forward(m: Any, *inputs: Any) -> Any:
+    """J = sum_k t_k (logsumexp(a) - a_k) = logsumexp(a) * sum(t) - sum_k t_k a_k.
+
+    Each term lse - a_k is -log y_k (y = softmax(a)) computed without forming
+    y, so no log(0) and no overflow for any finite logits.
+    """
+    logits, targets = _split_logits_targets(inputs)
+    lse = m.logsumexp(logits)
+    return sum(t * (lse - a) for a, t in zip(logits, targets))
+
+
+def _softmax_cross_entropy_grads(m: Any, y: Any, *inputs: Any) -> tuple[Any, ...]:
+    """dJ/da_k = y_k * sum(t) - t_k (y_k - t_k for one-hot t); dJ/dt_k = -log y_k."""
+    logits, targets = _split_logits_targets(inputs)
+    lse = m.logsumexp(logits)
+    total = sum(targets)
+    d_logits = tuple(m.exp(a - lse) * total - t for a, t in zip(logits, targets))
+    d_targets = tuple(lse - a for a in logits)
+    return d_logits + d_targets
 
 
 _ROWS = (
@@ -162,6 +199,23 @@ _ROWS = (
         forward=lambda m, *xs: sum(xs),
         local_grads=lambda m, y, *xs: (1.0,) * len(xs),
         domain=((-3.0, 3.0),),
+    ),
+    Operation(
+        "softmax_cross_entropy", None, "softmax CE",
+        "y = logsumexp(a) * sum(t) - sum_k t_k a_k  (inputs: K logits a, then K targets t)",
+        "dy/da_k = p_k * sum(t) - t_k (= p_k - t_k for one-hot t), dy/dt_k = -log p_k, "
+        "where p = softmax(a)",
+        forward=_softmax_cross_entropy_forward,
+        local_grads=_softmax_cross_entropy_grads,
+        domain=((-3.0, 3.0), (-3.0, 3.0), (-3.0, 3.0), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0)),
+    ),
+    Operation(
+        "binary_cross_entropy_with_logits", 2, "BCE",
+        "y = softplus(z) - z * t  (z a logit, t a target in [0, 1])",
+        "dy/dz = sigmoid(z) - t, dy/dt = -z",
+        forward=lambda m, z, t: m.softplus(z) - z * t,
+        local_grads=lambda m, y, z, t: (m.sigmoid(z) - t, -z),
+        domain=((-4.0, 4.0), (0.0, 1.0)),
     ),
 )
 

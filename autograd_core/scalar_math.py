@@ -14,6 +14,7 @@ error that names the operation, the offending value and what to do.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from autograd_core.errors import DomainError
 
@@ -106,3 +107,28 @@ def relu(x: float) -> float:
 def step(x: float) -> float:
     """The unit step: 1 for x > 0, else 0 (relu's derivative; 0 at x = 0)."""
     return 1.0 if x > 0.0 else 0.0
+
+
+def softplus(x: float) -> float:
+    """ln(1 + e^x), computed without overflow: max(x, 0) + ln(1 + e^-|x|).
+
+    Its derivative is sigmoid(x); it is the stable core of binary
+    cross-entropy from a logit z: -ln sigmoid(z) = softplus(-z).
+    """
+    return (x if x > 0.0 else 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def logsumexp(xs: Sequence[float]) -> float:
+    """ln(e^x1 + ... + e^xn), computed as c + ln(sum e^(xi - c)) with c = max(xs).
+
+    Subtracting the largest value first keeps every exponent <= 0, so logits
+    such as 1000 or -1000 neither overflow nor lose the answer. The derivative
+    with respect to xi is the softmax e^(xi - logsumexp(xs)).
+
+    Raises:
+        ValueError: ``xs`` is empty.
+    """
+    if len(xs) == 0:
+        raise ValueError("logsumexp: needs at least one value, got an empty sequence.")
+    largest = max(xs)
+    return largest + math.log(sum(math.exp(x - largest) for x in xs))
