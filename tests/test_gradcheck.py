@@ -1,0 +1,82 @@
+"""numerical_grad and gradcheck: the finite-difference oracle of SEEDS.md section 6."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd_core import GradcheckError, Value, gradcheck, numerical_grad, step_size
+from autograd_core.gradcheck import MACHINE_EPSILON
+
+
+def test_machine_epsilon_is_numpys() -> None:
+    """The epsilon is 2.220446049250313e-16, numpy.finfo(float).eps."""
+    assert MACHINE_EPSILON == 2.220446049250313e-16 == np.finfo(float).eps
+
+
+def test_step_is_sqrt_eps_times_w_with_a_floor() -> None:
+    """h = sqrt(eps) * |w| for |w| >= 1, and sqrt(eps) for smaller |w| (including 0)."""
+    root_eps = math.sqrt(MACHINE_EPSILON)
+    assert step_size(100.0) == root_eps * 100.0
+    assert step_size(-4.0) == root_eps * 4.0
+    assert step_size(0.0) == root_eps == step_size(1e-30)
+
+
+def test_numerical_gradient_of_the_seed_example() -> None:
+    """Central differences reproduce dL/dw = 30, dL/db = 6, dL/dx = 60, dL/dyc = -6."""
+    leaves = [Value(10.0), Value(5.0), Value(1.0), Value(48.0)]
+    grads = numerical_grad(lambda w, x, b, yc: (w * x + b - yc).square(), leaves)
+    assert grads == pytest.approx([30.0, 60.0, 6.0, -6.0], rel=1e-7)
+    assert [v.data for v in leaves] == [10.0, 5.0, 1.0, 48.0]  # restored
+
+
+def test_numerical_grad_restores_data_when_f_raises() -> None:
+    """If f fails at a perturbed point, the input's data is restored anyway."""
+    x = Value(0.0)
+    with pytest.raises(Exception):
+        numerical_grad(lambda v: v.log(), [x])
+    assert x.data == 0.0
+
+
+def test_gradcheck_passes_and_reports_the_worst_error() -> None:
+    """A correct gradient passes with a tiny relative error and a readable table."""
+    a, b = Value(1.5, "a"), Value(-0.5, "b")
+    result = gradcheck(lambda a, b: (a * b).tanh() + a.exp() / b.square(), [a, b])
+    assert result.passed and result.worst_relative_error < 1e-6
+    assert "a" in str(result) and "worst relative error" in str(result)
+
+
+def test_gradcheck_keeps_the_callers_gradients() -> None:
+    """gradcheck restores the inputs' grad fields afterwards."""
+    x = Value(2.0)
+    x.grad = 123.0
+    gradcheck(lambda v: v * v, [x])
+    assert x.grad == 123.0
+
+
+def test_gradcheck_catches_a_wrong_derivative() -> None:
+    """A node with a deliberately wrong local derivative fails with GradcheckError."""
+
+    def wrong(v: Value) -> Value:
+        y = v.exp()
+        y.local_grads = (y.data * 1.01,)  # 1% off
+        return y
+
+    with pytest.raises(GradcheckError, match="mismatch"):
+        gradcheck(wrong, [Value(0.3, "v")])
+    result = gradcheck(wrong, [Value(0.3, "v")], raise_on_failure=False)
+    assert not result.passed and result.worst_relative_error == pytest.approx(0.01 / 1.01, rel=1e-4)
+
+
+def test_gradcheck_needs_a_value() -> None:
+    """A function that returns a float cannot be backpropagated: TypeError."""
+    with pytest.raises(TypeError, match="gradcheck: f must return a Value"):
+        gradcheck(lambda v: 1.0, [Value(1.0)])
+
+
+def test_large_losses_do_not_fail_spuriously() -> None:
+    """The rounding noise of the difference (eps * |E| / h) is allowed for."""
+    x = Value(3.0)
+    gradcheck(lambda v: v * 1e6 + 1e9, [x])

@@ -1,0 +1,322 @@
+"""Value: construction, operators, backward semantics and bad input."""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd_core import OPERATIONS, DomainError, Value, gradcheck, no_grad, topological_order
+from autograd_core.value import apply_operation
+
+
+# ----- construction ------------------------------------------------------------------------
+def test_a_leaf_stores_floats_and_nothing_else() -> None:
+    """A new Value is a leaf: float data, zero grad, no parents, no op."""
+    v = Value(3, label="x")
+    assert (v.data, v.grad, v.parents, v.local_grads, v.op, v.label) == (3.0, 0.0, (), (), "", "x")
+    assert type(v.data) is float and type(v.grad) is float
+
+
+@pytest.mark.parametrize("number", [np.float64(2.5), np.float32(2.5), np.int64(2), True])
+def test_numpy_scalars_and_other_reals_are_accepted(number: object) -> None:
+    """NumPy real scalars (and any numbers.Real) become plain float data."""
+    assert type(Value(number).data) is float  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bad", "type_name"), [("3", "str"), (None, "NoneType"), (1 + 2j, "complex"), ([1.0], "list")]
+)
+def test_non_numbers_raise_type_error_naming_the_type(bad: object, type_name: str) -> None:
+    """Value("3"), Value(None), complex numbers and containers raise TypeError naming the type."""
+    with pytest.raises(TypeError, match=f"Value: expected a real number .* got {type_name}"):
+        Value(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_nan_and_infinity_are_refused(bad: float) -> None:
+    """Non-finite data is refused where it enters, at construction and when mixed into an op."""
+    with pytest.raises(ValueError, match="finite"):
+        Value(bad)
+    with pytest.raises(ValueError, match="mul: got"):
+        Value(1.0) * bad
+
+
+def test_labels_must_be_strings() -> None:
+    """A label that is not a str is refused."""
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+def test_values_compare_by_identity_and_hash() -> None:
+    """Two nodes with equal data are still two nodes (visited sets rely on identity)."""
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and len({a, b}) == 2 and a == a
+
+
+def test_repr_shows_data_grad_op_and_label() -> None:
+    """repr names the data, grad, op and label."""
+    y = Value(2.0, "x") * 3
+    y.label = "y"
+    assert repr(y) == "Value(data=6.0, grad=0.0, op='mul', label='y')"
+    assert float(y) == 6.0
+
+
+# ----- operators ---------------------------------------------------------------------------
+def test_numbers_mix_in_on_either_side() -> None:
+    """2 * v, 1 - v, v / 3, 3 ** v and NumPy scalars on the left all build nodes."""
+    v = Value(2.0)
+    assert (2 * v).data == 4.0 and (v * 2).data == 4.0
+    assert (1 - v).data == -1.0 and (v - 1).data == 1.0
+    assert (v / 4).data == 0.5 and (4 / v).data == 2.0
+    assert (3**v).data == 9.0 and (v**3).data == 8.0
+    assert (1 + v).data == 3.0 and (-v).data == -2.0
+    mixed = np.float64(2.0) * v
+    assert isinstance(mixed, Value) and mixed.data == 4.0
+    assert isinstance(np.float32(1.0) + v, Value)
+
+
+def test_builtin_sum_works_through_radd() -> None:
+    """Python's sum() over Values (0 + v1 + v2 ...) gives the right value and gradients."""
+    xs = [Value(float(i)) for i in range(1, 4)]
+    total = sum(xs)
+    assert isinstance(total, Value) and total.data == 6.0
+    total.backward()
+    assert [x.grad for x in xs] == [1.0, 1.0, 1.0]
+
+
+def test_nary_sum_is_one_node() -> None:
+    """Value.sum makes one node with n parents and local derivatives 1, and accepts numbers."""
+    xs = [Value(1.0), Value(2.0), 3]
+    s = Value.sum(xs)
+    assert s.op == "sum" and len(s.parents) == 3 and s.local_grads == (1.0, 1.0, 1.0)
+    assert s.data == 6.0
+    with pytest.raises(ValueError, match="sum: needs at least one value"):
+        Value.sum([])
+    with pytest.raises(TypeError, match="sum: expected a real number"):
+        Value.sum([Value(1.0), "2"])
+
+
+def test_pow_with_a_number_differentiates_only_the_base() -> None:
+    """x ** 3 is one-parent 'pow' storing the constant; x ** y is two-parent 'powv'."""
+    x, y = Value(2.0), Value(3.0)
+    cube = x**3
+    assert (cube.op, cube.parents, cube.constant, cube.local_grads) == ("pow", (x,), 3.0, (12.0,))
+    power = x**y
+    assert power.op == "powv" and power.parents == (x, y)
+    power.backward()
+    assert x.grad == pytest.approx(12.0) and y.grad == pytest.approx(8 * math.log(2))
+
+
+def test_negative_base_with_integer_exponent_is_fine() -> None:
+    """(x - 3) ** 2 with x - 3 < 0 works: only fractional exponents of negatives are refused."""
+    x = Value(1.0)
+    y = (x - 3) ** 2
+    y.backward()
+    assert (y.data, x.grad) == (4.0, -4.0)
+
+
+# ----- bad values inside an operation's domain -----------------------------------------------
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: Value(0.0).log(), DomainError, r"log: log\(0.0\) is undefined"),
+        (lambda: Value(-1.0).log(), DomainError, r"log: log\(-1.0\)"),
+        (lambda: Value(-8.0) ** 0.5, DomainError, r"pow: \(-8.0\) \*\* 0.5 has no real value"),
+        (lambda: Value(-2.0) ** Value(2.0), DomainError, "pow: a Value exponent needs a positive base"),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, r"div: 1.0 / 0.0 divides by zero"),
+        (lambda: 1 / Value(0.0), ZeroDivisionError, "div:"),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError, r"pow: 0.0 \*\* -1.0"),
+        (lambda: Value(1000.0).exp(), OverflowError, r"exp: exp\(1000.0\) overflows"),
+        (lambda: Value(10.0) ** 400, OverflowError, r"pow: 10.0 \*\* 400.0 overflows"),
+    ],
+)
+def test_domain_errors_name_the_operation_and_value(make, error, message) -> None:  # type: ignore[no-untyped-def]
+    """Outside an op's domain the error names the op and the offending value."""
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_domain_errors_suggest_a_fix() -> None:
+    """The messages for log and exp point at the numerically stable alternatives."""
+    with pytest.raises(DomainError, match="clip p away from 0"):
+        Value(0.0).log()
+    with pytest.raises(OverflowError, match="log-sum-exp"):
+        Value(710.0).exp()
+
+
+def test_backward_refuses_a_non_finite_output() -> None:
+    """An overflow to infinity in plain multiplication is caught when backward starts."""
+    huge = Value(1e200) * 1e200
+    assert math.isinf(huge.data)
+    with pytest.raises(FloatingPointError, match="backward: the output is inf"):
+        huge.backward()
+
+
+# ----- backward -------------------------------------------------------------------------------
+def test_a_node_used_twice_gets_both_contributions() -> None:
+    """a * a has two parent slots, so d(a*a)/da = a + a = 2a."""
+    a = Value(3.0)
+    y = a * a
+    assert y.parents == (a, a)
+    y.backward()
+    assert a.grad == 6.0
+
+
+def test_shared_subexpressions_sum_over_paths() -> None:
+    """b = a + a; c = b + b gives dc/da = 4 (four paths, each of product 1)."""
+    a = Value(2.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert (c.data, a.grad, b.grad) == (8.0, 4.0, 2.0)
+
+
+def test_backward_twice_accumulates_leaves_but_resets_interior_nodes() -> None:
+    """y = x**3 at x = 3: two backward() calls give x.grad = 54 exactly (27 + 27), y.grad = 1."""
+    x = Value(3.0)
+    y = x**3
+    y.backward()
+    y.backward()
+    assert x.grad == 54.0
+    assert y.grad == 1.0
+
+
+def test_interior_gradients_hold_the_latest_call() -> None:
+    """A middle node's grad reflects only the latest backward, whichever output it came from."""
+    x = Value(2.0)
+    middle = x * 3
+    first, second = middle * 2, middle * 5
+    first.backward()
+    assert middle.grad == 2.0
+    second.backward()
+    assert middle.grad == 5.0
+    assert x.grad == 2.0 * 3 + 5.0 * 3
+
+
+def test_a_chain_of_a_million_nodes() -> None:
+    """backward() is iterative: a chain of 1,000,000 nodes needs no recursion."""
+    x = Value(1.5)
+    y = x
+    for _ in range(1_000_000):
+        y = -y
+    y.backward()
+    assert y.data == 1.5 and x.grad == 1.0
+
+
+def test_backward_restores_the_garbage_collector_setting() -> None:
+    """backward pauses the cyclic collector but leaves the caller's setting as it was."""
+    x = Value(1.0)
+    was_enabled = gc.isenabled()
+    try:
+        gc.disable()
+        (x * 2).backward()
+        assert not gc.isenabled()
+        gc.enable()
+        (x * 2).backward()
+        assert gc.isenabled()
+    finally:
+        if was_enabled:
+            gc.enable()
+        else:
+            gc.disable()
+
+
+def test_detach_makes_a_leaf() -> None:
+    """detach() copies data and label into a new leaf; gradients stop there."""
+    x = Value(2.0, "x")
+    y = (x * 3).detach()
+    z = y * x
+    z.backward()
+    assert (y.op, y.parents, y.data) == ("", (), 6.0)
+    assert x.grad == 6.0 and y.grad == 2.0
+
+
+def test_no_grad_records_no_graph() -> None:
+    """Inside no_grad, results are leaves, and recording resumes afterwards."""
+    x = Value(2.0)
+    with no_grad():
+        y = (x * 3).exp() + Value.sum([x, x])
+    assert (y.parents, y.local_grads, y.op) == ((), (), "")
+    after = x * 3
+    assert after.op == "mul" and after.parents[0] is x
+
+
+# ----- random graphs built from the table ------------------------------------------------------
+UNARY = {
+    "neg": lambda a: -a,
+    "square": Value.square,
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "cube": lambda a: a**3,
+    "inverse": lambda a: a**-1.0,
+    "sqrt": lambda a: a**0.5,
+}
+BINARY = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "powv": lambda a, b: a**b,
+}
+
+
+@st.composite
+def random_graph(draw: st.DrawFn) -> tuple[list[Value], Value]:
+    """Leaves and a root made of random table operations, reusing earlier nodes freely.
+
+    An operation is kept only where it is well conditioned (|result| and every
+    |local derivative| below 20, away from relu's kink), so finite differences
+    are a fair judge; otherwise that step is skipped.
+    """
+    leaves = [Value(draw(st.floats(-2.0, 2.0)), f"x{i}") for i in range(draw(st.integers(1, 4)))]
+    nodes = list(leaves)
+    for _ in range(draw(st.integers(1, 10))):
+        pick = st.sampled_from(nodes)
+        operands = [draw(pick)]
+        if draw(st.booleans()):
+            operation = UNARY[draw(st.sampled_from(sorted(UNARY)))]
+        else:
+            operation = BINARY[draw(st.sampled_from(sorted(BINARY)))]
+            operands.append(draw(pick))
+        try:
+            node = operation(*operands)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue
+        near_kink = node.op == "relu" and abs(operands[0].data) < 0.05
+        if not near_kink and abs(node.data) < 20 and all(abs(g) < 20 for g in node.local_grads):
+            nodes.append(node)
+    return leaves, Value.sum(nodes[-3:])
+
+
+def rebuild(leaves: list[Value], root: Value) -> Callable[..., Value]:
+    """A function of the leaves that replays the graph of ``root`` (for finite differences)."""
+    order = topological_order(root)
+
+    def f(*xs: Value) -> Value:
+        replayed: dict[Value, Value] = {}
+        for node in order:
+            if not node.parents:
+                replayed[node] = node if node in leaves else Value(node.data)
+            else:
+                inputs = [replayed[p] for p in node.parents]
+                replayed[node] = apply_operation(OPERATIONS[node.op], inputs, node.constant)
+        return replayed[root]
+
+    return f
+
+
+@settings(max_examples=150, deadline=None)
+@given(random_graph())
+def test_random_graphs_agree_with_finite_differences(graph: tuple[list[Value], Value]) -> None:
+    """Backprop equals central differences on random graphs with shared sub-expressions."""
+    leaves, root = graph
+    gradcheck(rebuild(leaves, root), leaves, rtol=1e-5, atol=1e-7)
