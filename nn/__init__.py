@@ -1,1 +1,55 @@
-"""nn: neurons, layers and MLPs built from autograd_core Values."""
+"""nn: neurons, layers and MLPs built from autograd_core Values, with losses,
+optimizers, a training helper, checkpoints and small data sets.
+
+Example:
+    >>> from nn import MLP
+    >>> model = MLP(2, [4, 1], activation="tanh", seed=0)
+    >>> model
+    MLP(2 -> 4 tanh -> 1 identity, 17 parameters)
+"""
+
+from nn import datasets
+from nn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from nn.layers import MLP, Layer, Neuron
+from nn.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mean_squared_error,
+    one_hot,
+    softmax,
+    softmax_cross_entropy,
+    softmax_cross_entropy_composed,
+    squared_error,
+)
+from nn.module import Module
+from nn.optim import SGD, Adam, Optimizer
+from nn.train import History, accuracy, fit, predict, train_step
+
+__all__ = [
+    "MLP",
+    "SGD",
+    "Adam",
+    "CheckpointError",
+    "History",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "accuracy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "datasets",
+    "fit",
+    "load_checkpoint",
+    "mean_squared_error",
+    "one_hot",
+    "predict",
+    "save_checkpoint",
+    "softmax",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_composed",
+    "squared_error",
+    "train_step",
+]
