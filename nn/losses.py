@@ -68,7 +68,8 @@ def as_target_list(targets: Targets, count: int, loss: str) -> list[float]:
     """
     if isinstance(targets, (Real, Value)):
         if count == 1:
-            return [float(targets)]
+            # A Value target stays a Value (a placeholder when compiling for batches).
+            return [targets if isinstance(targets, Value) else float(targets)]  # type: ignore[list-item]
         if isinstance(targets, Integral) or (
             isinstance(targets, Real) and float(targets).is_integer()
         ):
@@ -77,7 +78,7 @@ def as_target_list(targets: Targets, count: int, loss: str) -> list[float]:
             f"{loss}: got the single target {targets!r} for {count} outputs. Give "
             f"{count} targets, or an int class index for a classifier."
         )
-    values = [float(t) for t in targets]  # type: ignore[union-attr]
+    values = [t if isinstance(t, Value) else float(t) for t in targets]  # type: ignore[union-attr]
     if len(values) != count:
         raise ValueError(
             f"{loss}: got {len(values)} targets for {count} outputs; they must match."

@@ -1,0 +1,425 @@
+"""``compile_batch``: trace a per-sample function once, run it over whole batches.
+
+The learner keeps the scalar model they understand: an ``nn`` MLP and a loss
+for *one* sample, built from :class:`~autograd_core.Value` nodes. Compiling it
+records that graph once and turns it into a short NumPy program
+(:mod:`~autograd_core.compiler.schedule`), which then runs every sample of a
+batch at once. The parameters stay the model's own Values: ``backward``
+reads their ``data`` and adds the batch gradient into their ``grad``, so
+optimizers, ``zero_grad()`` and checkpoints work unchanged.
+
+What cannot be compiled is refused with an error that names the cause
+(:class:`TraceError`): a graph that depends on the data (an ``if`` on a
+value, a number taken from ``.data``), an operation without a vectorised
+form, a Value the function captured without it being listed as a parameter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from autograd_core.compiler.program import GroupedRunner
+from autograd_core.compiler.schedule import Schedule, build_schedule
+from autograd_core.compiler.trace import TracedGraph, TraceError, first_difference, trace
+from autograd_core.errors import DomainError
+from autograd_core.grad_mode import no_grad
+from autograd_core.value import Value
+
+Array = NDArray[np.float64]
+Reduction = Literal["sum", "mean"]
+
+#: Relative agreement demanded between the program and the plain engine when checking.
+CHECK_TOLERANCE = 1e-9
+
+
+class BatchProgram:
+    """A per-sample function compiled to run over batches; made by :func:`compile_batch`.
+
+    Attributes:
+        parameters: The model's parameters, in the traced order.
+        input_widths: How many numbers each input argument takes per sample.
+        reduction: ``"sum"``: the batch loss is the sum of the per-sample
+            losses (what a loop over samples adding the losses gives);
+            ``"mean"``: it is their average.
+        graph: The traced graph.
+        schedule: The grouped NumPy program.
+    """
+
+    def __init__(
+        self,
+        function: Callable[..., object],
+        parameters: Sequence[Value],
+        graph: TracedGraph,
+        schedule: Schedule,
+        reduction: Reduction,
+    ) -> None:
+        self.function = function
+        self.parameters = tuple(parameters)
+        self.input_widths = graph.input_widths
+        self.reduction: Reduction = reduction
+        self.graph = graph
+        self.schedule = schedule
+        self._runners: dict[int, GroupedRunner] = {}
+        self._checked_on_data = False
+
+    # ----- description -----------------------------------------------------------
+    @property
+    def node_count(self) -> int:
+        """Nodes in the traced per-sample graph."""
+        return self.schedule.node_count
+
+    @property
+    def step_count(self) -> int:
+        """NumPy steps (groups of nodes) one forward pass runs."""
+        return len(self.schedule.steps)
+
+    @property
+    def output_count(self) -> int:
+        """How many Values the function returned."""
+        return len(self.graph.outputs)
+
+    def describe(self) -> str:
+        """One line: how many nodes became how many steps."""
+        return (
+            f"BatchProgram: {self.node_count} nodes per sample in "
+            f"{self.schedule.level_count} levels, run as {self.step_count} grouped "
+            f"NumPy steps; {len(self.parameters)} parameters; inputs of width "
+            f"{', '.join(str(w) for w in self.input_widths)}; batch loss = "
+            f"{self.reduction} over samples"
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self.describe()}>"
+
+    # ----- checks ----------------------------------------------------------------
+    def check_parameters(self, parameters: Sequence[Value]) -> None:
+        """Refuse a parameter list that is not the traced one (same Values, same order).
+
+        Raises:
+            TraceError: A different count, or a different Value at some position.
+        """
+        given = list(parameters)
+        if len(given) != len(self.parameters):
+            raise TraceError(
+                f"BatchProgram: traced with {len(self.parameters)} parameters but given "
+                f"{len(given)}. Compile again for this model."
+            )
+        for index, (traced, other) in enumerate(zip(self.parameters, given)):
+            if traced is not other:
+                raise TraceError(
+                    f"BatchProgram: parameter {index} is not the traced one ({other!r} "
+                    f"instead of {traced!r}); the order or the model changed. Compile "
+                    "again for this model."
+                )
+
+    def _batch(self, arrays: Sequence[ArrayLike]) -> Array:
+        """Validate the input arrays and join them into one (samples x columns) array."""
+        widths = self.input_widths
+        if len(arrays) != len(widths):
+            raise ValueError(
+                f"BatchProgram: takes {len(widths)} array(s) (columns "
+                f"{', '.join(str(w) for w in widths)}), got {len(arrays)}."
+            )
+        parts = []
+        sizes = set()
+        for argument, (array, width) in enumerate(zip(arrays, widths)):
+            part = np.asarray(array, dtype=float)
+            if part.ndim == 1 and width == 1:
+                part = part[:, None]
+            if part.ndim != 2 or part.shape[1] != width:
+                raise ValueError(
+                    f"BatchProgram: array {argument} has shape {part.shape}, but the "
+                    f"traced function takes {width} number(s) per sample there: pass "
+                    f"shape (samples, {width})."
+                )
+            sizes.add(part.shape[0])
+            parts.append(part)
+        if len(sizes) > 1:
+            raise ValueError(
+                f"BatchProgram: the arrays have different numbers of samples "
+                f"({', '.join(str(p.shape[0]) for p in parts)}); give one row per sample in each."
+            )
+        size = sizes.pop()
+        if size == 0:
+            raise ValueError(
+                "BatchProgram: the batch is empty (0 samples); give at least one sample."
+            )
+        for argument, part in enumerate(parts):
+            bad = ~np.isfinite(part)
+            if bad.any():
+                sample, column = (int(i) for i in np.argwhere(bad)[0])
+                raise ValueError(
+                    f"BatchProgram: array {argument} has {part[sample, column]!r} at "
+                    f"sample {sample}, column {column}; NaN and infinity would spread "
+                    "into every gradient. Clean or drop that sample."
+                )
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+    def _runner(self, batch: Array) -> GroupedRunner:
+        size = batch.shape[0]
+        runner = self._runners.get(size)
+        if runner is None:
+            if len(self._runners) >= 4:
+                self._runners.pop(next(iter(self._runners)))
+            runner = self._runners[size] = GroupedRunner(self.schedule, size)
+        values = np.fromiter(
+            (p.data for p in self.parameters), dtype=float, count=len(self.parameters)
+        )
+        runner.load(values, batch)
+        runner.forward()
+        if not self._checked_on_data:
+            self._check_against_engine(runner, batch)
+        return runner
+
+    def _check_against_engine(self, runner: GroupedRunner, batch: Array) -> None:
+        """Compare the first and last sample with the plain engine (once, on real data)."""
+        outputs = runner.outputs()
+        for sample in sorted({0, batch.shape[0] - 1}):
+            expected = self._engine_outputs(batch[sample])
+            got = outputs[sample]
+            for k, (a, b) in enumerate(zip(got, expected)):
+                if not math.isclose(a, b, rel_tol=CHECK_TOLERANCE, abs_tol=CHECK_TOLERANCE):
+                    raise TraceError(
+                        f"BatchProgram: for sample {sample} the compiled program gives "
+                        f"output {k} = {a!r}, but the function itself gives {b!r}. Its "
+                        "graph depends on the data (an `if` on a value, a loop whose "
+                        "length depends on the data, or a number taken from .data), "
+                        "which one trace cannot capture. Write it without such branches "
+                        "(e.g. relu instead of `if x > 0`) or use the plain engine."
+                    )
+        self._checked_on_data = True
+
+    def _engine_outputs(self, sample: Array) -> list[float]:
+        """The function's outputs for one sample, by the plain engine."""
+        arguments: list[list[Value]] = []
+        column = 0
+        for width in self.input_widths:
+            arguments.append([Value(float(x)) for x in sample[column : column + width]])
+            column += width
+        with no_grad():
+            result = self.function(*arguments)
+        items = result if isinstance(result, (list, tuple)) else [result]
+        return [item.data if isinstance(item, Value) else float(item) for item in items]
+
+    # ----- running ---------------------------------------------------------------
+    def forward(self, *arrays: ArrayLike) -> Array:
+        """Every sample's outputs, without gradients.
+
+        Args:
+            arrays: One array per input argument, shape (samples, width)
+                (a 1-D array for width 1).
+
+        Returns:
+            Shape (samples,) when the function returns one Value, else
+            (samples, outputs).
+
+        Raises:
+            ValueError: Wrong number of arrays, wrong width, different sample
+                counts, an empty batch, NaN or infinity.
+            TraceError: On the first run, the program disagrees with the
+                function itself (its graph depends on the data).
+        """
+        outputs = self._runner(self._batch(arrays)).outputs()
+        return outputs[:, 0] if outputs.shape[1] == 1 else outputs
+
+    def loss(self, *arrays: ArrayLike) -> float:
+        """The batch loss (``reduction`` of the first output over samples), no gradients."""
+        per_sample = self._runner(self._batch(arrays)).outputs()[:, 0]
+        total = float(per_sample.sum())
+        return total / len(per_sample) if self.reduction == "mean" else total
+
+    def gradient(self, *arrays: ArrayLike) -> tuple[float, Array]:
+        """The batch loss and its gradient for every parameter, leaving ``grad`` alone.
+
+        The loss is the function's first output; further outputs (such as the
+        logits, for counting correct predictions) are computed too and can be
+        read from :attr:`last_outputs`.
+
+        Returns:
+            (batch loss, array of d(batch loss)/d(parameter) in parameter order).
+
+        Raises:
+            ValueError: As for :meth:`forward`.
+        """
+        runner = self._runner(self._batch(arrays))
+        size = runner.batch_size
+        seed = 1.0 / size if self.reduction == "mean" else 1.0
+        per_sample = runner.outputs()[:, 0]
+        total = float(per_sample.sum())
+        loss = total / size if self.reduction == "mean" else total
+        return loss, runner.backward(seed)
+
+    def backward(self, *arrays: ArrayLike) -> float:
+        """Forward and backward over a batch; add the batch gradient into each ``p.grad``.
+
+        Parameters accumulate like leaves of the plain engine, so call
+        ``optimizer.zero_grad()`` (or set ``p.grad = 0.0``) between steps.
+        The result equals looping the plain engine over the samples and
+        calling ``backward()`` on the sum (or mean) of their losses.
+
+        Returns:
+            The batch loss.
+        """
+        loss, gradient = self.gradient(*arrays)
+        for parameter, g in zip(self.parameters, gradient.tolist()):
+            parameter.grad += g
+        return loss
+
+
+def _placeholder_values(widths: Sequence[int], seed: int) -> list[list[float]]:
+    """Positive numbers for the placeholders (safe for log and division)."""
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(0.1, 1.0, size=width).tolist() for width in widths]
+
+
+def _example_values(widths: Sequence[int], example: Sequence[ArrayLike]) -> list[list[float]]:
+    if len(example) != len(widths):
+        raise TraceError(
+            f"compile_batch: example has {len(example)} part(s) but input_widths has "
+            f"{len(widths)}; give one sample per input argument."
+        )
+    values = []
+    for argument, (part, width) in enumerate(zip(example, widths)):
+        numbers = np.asarray(part, dtype=float).ravel()
+        if numbers.size != width or not np.isfinite(numbers).all():
+            raise TraceError(
+                f"compile_batch: example part {argument} must be {width} finite "
+                f"number(s), got {numbers.tolist()!r}."
+            )
+        values.append(numbers.tolist())
+    return values
+
+
+def _engine_gradient(
+    function: Callable[..., object], parameters: Sequence[Value], values: list[list[float]]
+) -> list[float]:
+    """The plain engine's gradient of the function's output at one sample (grads restored)."""
+    saved = [p.grad for p in parameters]
+    try:
+        for p in parameters:
+            p.grad = 0.0
+        result = function(*[[Value(x) for x in part] for part in values])
+        loss = result[0] if isinstance(result, (list, tuple)) else result
+        assert isinstance(loss, Value)  # noqa: S101 - trace() already checked this
+        loss.backward()
+        return [p.grad for p in parameters]
+    finally:
+        for p, grad in zip(parameters, saved):
+            p.grad = grad
+
+
+def compile_batch(
+    function: Callable[..., object],
+    parameters: Sequence[Value],
+    input_widths: Sequence[int],
+    *,
+    reduction: Reduction = "sum",
+    example: Sequence[ArrayLike] | None = None,
+) -> BatchProgram:
+    """Trace ``function`` for one sample and compile it to run over batches.
+
+    Args:
+        function: Called with one list of Values per input argument (for
+            example ``function(x, t)`` with 64 pixel Values and 10 one-hot
+            target Values); returns the per-sample loss (a Value) or a list
+            of Values (then the program only runs forward).
+        parameters: The model's parameters (``model.parameters()``), in order.
+        input_widths: How many Values each argument gets, e.g. ``(64, 10)``.
+        reduction: ``"sum"`` (default): the batch loss is the sum of the
+            per-sample losses; ``"mean"``: their average.
+        example: Optionally one real sample (one sequence per argument) to
+            trace with; by default placeholders get numbers in (0.1, 1).
+
+    Returns:
+        The compiled program.
+
+    Raises:
+        TraceError: The function's graph differs between two samples, it
+            captures a Value that is not a listed parameter, it uses an
+            operation that has no vectorised form, or the program disagrees
+            with the plain engine on the traced sample.
+        ValueError: ``reduction`` is not "sum" or "mean", or a width is < 0.
+    """
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"compile_batch: reduction must be 'sum' or 'mean', got {reduction!r}.")
+    widths = tuple(int(w) for w in input_widths)
+    if any(w < 0 for w in widths) or not widths:
+        raise ValueError(f"compile_batch: input_widths must be counts >= 0, got {input_widths!r}.")
+    first_values = (
+        _example_values(widths, example) if example is not None else _placeholder_values(widths, 1)
+    )
+    second_values = _placeholder_values(widths, 2)
+    first = trace(function, parameters, first_values)
+    second = trace(function, parameters, second_values)
+    if first.structure() != second.structure():
+        raise TraceError(
+            "compile_batch: the function builds a different graph for different inputs ("
+            + first_difference(first, second)
+            + "). Its graph depends on the data, so one trace cannot stand for every "
+            "sample. Remove branches on values (use relu, not `if x > 0`) and numbers "
+            "taken from .data."
+        )
+    second_leaves = {id(v) for v in second.constant_leaves}
+    for leaf in first.constant_leaves:
+        if id(leaf) in second_leaves:
+            raise TraceError(
+                f"compile_batch: the function reads {leaf!r}, a Value made outside it "
+                "that is not in the parameter list. If it is a parameter, add it to "
+                "`parameters` (it would get no gradient otherwise); if it is a fixed "
+                "number, use a plain float."
+            )
+    schedule = build_schedule(first)
+    program = BatchProgram(function, parameters, first, schedule, reduction)
+    _check_vectorised_forms(program, function, parameters, first_values)
+    return program
+
+
+def _check_vectorised_forms(
+    program: BatchProgram,
+    function: Callable[..., object],
+    parameters: Sequence[Value],
+    values: list[list[float]],
+) -> None:
+    """Run the program on the traced sample and compare it with the plain engine."""
+    sample = np.array([x for part in values for x in part], dtype=float)[None, :]
+    runner = GroupedRunner(program.schedule, 1)
+    parameter_values = np.array([p.data for p in parameters], dtype=float)
+    runner.load(parameter_values, sample)
+    try:
+        runner.forward()
+        got = runner.outputs()[0]
+        gradient = runner.backward(1.0) if program.output_count == 1 else None
+    except (ArithmeticError, DomainError):
+        raise
+    except Exception as error:
+        name = runner.failing_row or "?"
+        raise TraceError(
+            f"compile_batch: operation {name!r} has no vectorised form: running its "
+            f"row of the table on NumPy arrays failed with {type(error).__name__}: "
+            f"{error}. Add the missing function to autograd_core.array_math or write "
+            "the row with operations that work on arrays."
+        ) from error
+    for k, (a, b) in enumerate(zip(got.tolist(), program.graph.sample_outputs)):
+        if not math.isclose(a, b, rel_tol=CHECK_TOLERANCE, abs_tol=CHECK_TOLERANCE):
+            raise TraceError(
+                f"compile_batch: output {k} is {a!r} compiled but {b!r} in the plain "
+                "engine on the traced sample; an operation's vectorised form differs "
+                "from its scalar form."
+            )
+    if gradient is not None:
+        expected = _engine_gradient(function, parameters, values)
+        for index, (a, b) in enumerate(zip(gradient.tolist(), expected)):
+            if not math.isclose(a, b, rel_tol=CHECK_TOLERANCE, abs_tol=CHECK_TOLERANCE):
+                raise TraceError(
+                    f"compile_batch: the gradient of parameter {index} is {a!r} compiled "
+                    f"but {b!r} in the plain engine on the traced sample; an "
+                    "operation's vectorised local derivative differs from its scalar form."
+                )
+
+
+__all__: list[Any] = ["BatchProgram", "compile_batch"]

@@ -1,0 +1,268 @@
+"""Tracing: record the graph of a per-sample function once, as flat lists.
+
+For a fixed model, the graph of ``loss(model(x), t)`` has the same shape for
+every sample x: only the numbers differ. So we build it once, with
+*placeholder* leaves standing for the inputs, and write down what it is made
+of, node by node in topological order:
+
+* which row of the operation table made each node (``ops``) and its fixed
+  number if it has one (``constants``, the c of ``x ** c``);
+* the positions of its parents (``parents``, in argument order);
+* for each leaf, what it is: a **parameter** (one of the given Values, matched
+  by identity, in the given order), an **input** (a placeholder) or a
+  **constant** (any other leaf, such as the 1.0 of ``1 - y``).
+
+The :class:`TracedGraph` holds only numbers and rows, no Values, so it can be
+compared with another trace (see :func:`trace_twice`) and compiled into a
+batch program (:mod:`autograd_core.compiler.schedule`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autograd_core.grad_mode import grad_mode
+from autograd_core.graph import topological_order
+from autograd_core.ops import OPERATIONS, Operation
+from autograd_core.value import Value
+
+
+class TraceError(ValueError):
+    """A function cannot be compiled into a batch program; the message says why."""
+
+
+#: What a leaf is. Interior nodes are OPERATION.
+PARAMETER, INPUT, CONSTANT, OPERATION = 0, 1, 2, 3
+KIND_NAMES = ("parameter", "input", "constant", "operation")
+
+
+@dataclass(frozen=True)
+class TracedGraph:
+    """A recorded graph as flat lists, one entry per node in topological order.
+
+    Attributes:
+        kinds: PARAMETER, INPUT, CONSTANT or OPERATION for each node.
+        ops: The table row of each operation node (``None`` for leaves).
+        parents: Parent positions of each node (empty for leaves).
+        constants: The fixed number of rows that take one (``x ** c``), else None.
+        leaf_refs: For a parameter its index in the parameter list, for an
+            input its column in the concatenated inputs; 0 otherwise.
+        constant_values: The data of constant leaves (0.0 for other nodes).
+        outputs: Positions of the function's results (a loss: one position).
+        n_parameters: How many parameters were given.
+        input_widths: How many placeholder Values each input argument had.
+        sample_outputs: The outputs' data at the traced placeholder values.
+        constant_leaves: The constant leaf Values themselves (not part of the
+            structure): a leaf that shows up in two traces is not a constant
+            made by the function but a Value it captured, likely a forgotten
+            parameter.
+    """
+
+    kinds: tuple[int, ...]
+    ops: tuple[Operation | None, ...]
+    parents: tuple[tuple[int, ...], ...]
+    constants: tuple[float | None, ...]
+    leaf_refs: tuple[int, ...]
+    constant_values: tuple[float, ...]
+    outputs: tuple[int, ...]
+    n_parameters: int
+    input_widths: tuple[int, ...]
+    sample_outputs: tuple[float, ...]
+    constant_leaves: tuple[Value, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Number of nodes."""
+        return len(self.kinds)
+
+    def structure(self) -> tuple[Any, ...]:
+        """Everything that must not change from one sample to the next.
+
+        Two traces of the same function at different inputs must have equal
+        structures; if not, the function's graph depends on its input data.
+        """
+        names = tuple(op.name if op is not None else "" for op in self.ops)
+        return (
+            self.kinds, names, self.parents, self.constants, self.leaf_refs,
+            self.constant_values, self.outputs,
+        )
+
+
+def _as_outputs(result: object) -> list[Value]:
+    """The function's result as a list of Values (a loss is a list of one)."""
+    items = list(result) if isinstance(result, (list, tuple)) else [result]
+    if not items:
+        raise TraceError("compile: the function returned an empty sequence; return a loss Value.")
+    for item in items:
+        if not isinstance(item, Value):
+            raise TraceError(
+                f"compile: the function must return a Value (a loss) or a list of "
+                f"Values, got {type(item).__name__} {item!r}. Build the result from "
+                "the inputs and parameters it is given."
+            )
+    return items
+
+
+def _merged_order(outputs: Sequence[Value]) -> list[Value]:
+    """Topological order of everything the outputs depend on, each node once."""
+    if len(outputs) == 1:
+        return topological_order(outputs[0])
+    seen: set[Value] = set()
+    order: list[Value] = []
+    for output in outputs:
+        for node in topological_order(output):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    return order
+
+
+def trace(
+    function: Callable[..., object],
+    parameters: Sequence[Value],
+    input_values: Sequence[Sequence[float]],
+) -> TracedGraph:
+    """Call ``function`` once on placeholder leaves and record its graph.
+
+    Args:
+        function: Called as ``function(*placeholder_lists)``: one list of
+            placeholder Values per entry of ``input_values``. It must return a
+            Value (usually a loss) or a list of Values.
+        parameters: The Values the function reads as parameters (the model's
+            own, in its order); matched by identity.
+        input_values: The numbers to give the placeholders, one sequence per
+            input argument (for example a real sample and its target).
+
+    Returns:
+        The recorded graph.
+
+    Raises:
+        TraceError: The result is not made of Values; a parameter is listed
+            twice; a node was made by an operation that is not in the table.
+    """
+    position_of_parameter: dict[int, int] = {}
+    for index, parameter in enumerate(parameters):
+        if not isinstance(parameter, Value):
+            raise TraceError(
+                f"compile: parameters must be Values, got {type(parameter).__name__} "
+                f"at position {index}. Pass model.parameters()."
+            )
+        if id(parameter) in position_of_parameter:
+            raise TraceError(
+                f"compile: parameter {parameter!r} is listed twice (positions "
+                f"{position_of_parameter[id(parameter)]} and {index}); each "
+                "parameter must appear once."
+            )
+        position_of_parameter[id(parameter)] = index
+
+    placeholder_lists = [
+        [Value(float(x), label=f"in{arg}[{col}]") for col, x in enumerate(values)]
+        for arg, values in enumerate(input_values)
+    ]
+    column_of_placeholder: dict[int, int] = {}
+    column = 0
+    for placeholders in placeholder_lists:
+        for placeholder in placeholders:
+            column_of_placeholder[id(placeholder)] = column
+            column += 1
+
+    previous_mode = grad_mode.enabled
+    grad_mode.enabled = True
+    try:
+        result = function(*placeholder_lists)
+    finally:
+        grad_mode.enabled = previous_mode
+    outputs = _as_outputs(result)
+    order = _merged_order(outputs)
+
+    index_of: dict[int, int] = {}
+    kinds: list[int] = []
+    ops: list[Operation | None] = []
+    parents: list[tuple[int, ...]] = []
+    constants: list[float | None] = []
+    leaf_refs: list[int] = []
+    constant_values: list[float] = []
+    constant_leaves: list[Value] = []
+    for position, node in enumerate(order):
+        index_of[id(node)] = position
+        node_parents = node.parents
+        if node_parents:
+            row = OPERATIONS.get(node.op)
+            if row is None:
+                raise TraceError(
+                    f"compile: node {node!r} was made by operation {node.op!r}, which "
+                    "is not a row of the operation table, so it has no vectorised "
+                    "form. Build it from the table's operations."
+                )
+            kinds.append(OPERATION)
+            ops.append(row)
+            parents.append(tuple([index_of[id(p)] for p in node_parents]))
+            constants.append(node.constant)
+            leaf_refs.append(0)
+            constant_values.append(0.0)
+            continue
+        ops.append(None)
+        parents.append(())
+        constants.append(None)
+        key = id(node)
+        if key in position_of_parameter:
+            kinds.append(PARAMETER)
+            leaf_refs.append(position_of_parameter[key])
+            constant_values.append(0.0)
+        elif key in column_of_placeholder:
+            kinds.append(INPUT)
+            leaf_refs.append(column_of_placeholder[key])
+            constant_values.append(0.0)
+        else:
+            kinds.append(CONSTANT)
+            leaf_refs.append(0)
+            constant_values.append(node.data)
+            constant_leaves.append(node)
+    return TracedGraph(
+        kinds=tuple(kinds),
+        ops=tuple(ops),
+        parents=tuple(parents),
+        constants=tuple(constants),
+        leaf_refs=tuple(leaf_refs),
+        constant_values=tuple(constant_values),
+        outputs=tuple(index_of[id(v)] for v in outputs),
+        n_parameters=len(parameters),
+        input_widths=tuple(len(v) for v in input_values),
+        sample_outputs=tuple(v.data for v in outputs),
+        constant_leaves=tuple(constant_leaves),
+    )
+
+
+def first_difference(first: TracedGraph, second: TracedGraph) -> str:
+    """Describe where two traces of one function differ (for error messages)."""
+    if first.size != second.size:
+        return f"the graph has {first.size} nodes for one sample and {second.size} for another"
+    for position in range(first.size):
+        a_op, b_op = first.ops[position], second.ops[position]
+        a_name = a_op.name if a_op else KIND_NAMES[first.kinds[position]]
+        b_name = b_op.name if b_op else KIND_NAMES[second.kinds[position]]
+        if a_name != b_name or first.parents[position] != second.parents[position]:
+            return f"node {position} is {a_name!r} for one sample and {b_name!r} for another"
+        if first.constant_values[position] != second.constant_values[position]:
+            return (
+                f"constant leaf {position} is {first.constant_values[position]!r} for one "
+                f"sample and {second.constant_values[position]!r} for another (a number "
+                "computed from the data, e.g. Value(x.data), is frozen into the graph)"
+            )
+        if first.constants[position] != second.constants[position]:
+            return (
+                f"node {position} ({a_name}) has the fixed exponent "
+                f"{first.constants[position]!r} for one sample and "
+                f"{second.constants[position]!r} for another"
+            )
+    return "the outputs or the leaves differ"
+
+
+def check_finite(values: Sequence[float], what: str) -> None:
+    """Refuse NaN or infinity in placeholder values, naming the position."""
+    for index, x in enumerate(values):
+        if not math.isfinite(x):
+            raise TraceError(f"compile: {what} has {x!r} at position {index}; it must be finite.")
