@@ -5,25 +5,36 @@ derivatives; ``backward()`` applies the chain rule through the graph.
 """
 
 from autograd_core.errors import DomainError, GradcheckError
+from autograd_core.forward_mode import Dual, jvp
+from autograd_core.functional import grad, hessian, value_and_grad
 from autograd_core.grad_mode import is_grad_enabled, no_grad
 from autograd_core.gradcheck import GradcheckResult, gradcheck, numerical_grad, step_size
+from autograd_core.gradcheck import gradgradcheck
 from autograd_core.graph import topological_order
+from autograd_core.higher_order import gradients
 from autograd_core.ops import OPERATIONS, Operation
 from autograd_core.value import Value
 
 __all__ = [
     "OPERATIONS",
     "DomainError",
+    "Dual",
     "GradcheckError",
     "GradcheckResult",
     "Operation",
     "Value",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
+    "gradients",
+    "hessian",
     "is_grad_enabled",
+    "jvp",
     "no_grad",
     "numerical_grad",
     "step_size",
     "topological_order",
+    "value_and_grad",
 ]
 
 __version__ = "0.1.0"

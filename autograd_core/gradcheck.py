@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from autograd_core.errors import GradcheckError
 from autograd_core.grad_mode import no_grad
+from autograd_core.higher_order import gradients
 from autograd_core.value import Value
 
 #: 2.220446049250313e-16, the gap between 1.0 and the next float.
@@ -189,4 +190,94 @@ def gradcheck(
     result = GradcheckResult(tuple(rows))
     if raise_on_failure and not result.passed:
         raise GradcheckError("backprop and finite differences disagree:\n" + str(result))
+    return result
+
+
+def _output_node(f: Function, inputs: Sequence[Value]) -> Value:
+    """f(*inputs), which must be a Value (a graph to differentiate)."""
+    output = f(*inputs)
+    if not isinstance(output, Value):
+        raise TypeError(
+            f"gradgradcheck: f must return a Value built from its inputs, got "
+            f"{type(output).__name__}."
+        )
+    return output
+
+
+def gradgradcheck(
+    f: Function,
+    inputs: Sequence[Value],
+    *,
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+    step: float | None = None,
+    raise_on_failure: bool = True,
+) -> GradcheckResult:
+    """Compare second derivatives with central differences of first derivatives.
+
+    The second derivatives H[i][j] = d2f / dx_i dx_j come from the
+    differentiable backward pass (:func:`autograd_core.higher_order.gradients`
+    with ``create_graph=True``, differentiated once more). The independent
+    estimate moves one input at a time by the step h of :func:`step_size`:
+
+        H[i][j] ~ (g_i(x + h e_j) - g_i(x - h e_j)) / 2h
+
+    where g = grad f is computed by ordinary (float) backpropagation. Every
+    pair (i, j) is one row of the result, named ``d2/d(x_i)d(x_j)``. Passes
+    when |analytic - numerical| <= atol + rtol * max(|analytic|, |numerical|)
+    + the rounding noise of the difference. The default tolerances are looser
+    than :func:`gradcheck`'s: the first derivatives being differenced carry
+    rounding errors of their own (from every term of the chain rule), so the
+    estimate is less accurate than a difference of function values. Inputs'
+    data and ``grad`` are left as they were.
+
+    Args:
+        f: Called as ``f(*inputs)``; must return a Value built from the inputs.
+        inputs: Leaf Values; meant for a handful (it costs n + 1 differentiable
+            backward passes and 2n plain ones).
+        rtol: Relative tolerance.
+        atol: Absolute tolerance.
+        step: A fixed step h instead of :func:`step_size`.
+        raise_on_failure: If False, return the failing result instead of raising.
+
+    Returns:
+        The comparison for every pair (i, j); ``str(result)`` is a table.
+
+    Raises:
+        TypeError: ``f`` did not return a Value.
+        GradcheckError: Some second derivative disagrees (the message is the table).
+    """
+    inputs = list(inputs)
+    first = gradients(_output_node(f, inputs), inputs, create_graph=True)
+    analytic = [gradients(derivative, inputs) for derivative in first]
+    names = [v.label or f"input {i}" for i, v in enumerate(inputs)]
+    numerical: list[list[float]] = [[0.0] * len(inputs) for _ in inputs]
+    noise: list[list[float]] = [[0.0] * len(inputs) for _ in inputs]
+    for j, variable in enumerate(inputs):
+        original = variable.data
+        h = step if step is not None else step_size(original)
+        try:
+            variable.data = original + h
+            upper = gradients(_output_node(f, inputs), inputs)
+            variable.data = original - h
+            lower = gradients(_output_node(f, inputs), inputs)
+        finally:
+            variable.data = original
+        width = (original + h) - (original - h)
+        for i in range(len(inputs)):
+            numerical[i][j] = (upper[i] - lower[i]) / width
+            noise[i][j] = 4.0 * MACHINE_EPSILON * max(abs(upper[i]), abs(lower[i])) / width
+    rows = []
+    for i in range(len(inputs)):
+        for j in range(len(inputs)):
+            exact, estimate = analytic[i][j], numerical[i][j]
+            allowed = atol + rtol * max(abs(exact), abs(estimate)) + noise[i][j]
+            name = f"d2/d({names[i]})d({names[j]})"
+            rows.append(GradcheckRow(name, exact, estimate, allowed))
+    result = GradcheckResult(tuple(rows))
+    if raise_on_failure and not result.passed:
+        raise GradcheckError(
+            "second derivatives and finite differences of first derivatives disagree:\n"
+            + str(result)
+        )
     return result

@@ -1,0 +1,125 @@
+"""The math namespace for ``Value`` nodes: differentiable local derivatives.
+
+The rows of :mod:`autograd_core.ops` compute with a math namespace ``m`` that
+is passed in. :mod:`autograd_core.scalar_math` is the namespace for floats:
+``m.exp(x)`` returns a float. This module has the very same function names,
+but each one takes :class:`~autograd_core.Value` arguments and returns a Value
+node, recorded in the graph like any other operation. So when a row's local
+derivatives are evaluated here,
+
+    local_grads(value_math, y, *inputs)      # y and inputs are Values
+
+the derivatives are themselves Values with a graph, and can be differentiated
+again. That is all that higher-order gradients need: tanh's local derivative
+``1 - y*y`` becomes three nodes that depend on ``y = tanh(x)``, and the
+derivative of those nodes is tanh's second derivative.
+
+Each function here is the Value form of its float twin, built from the table
+itself (through ``Value``'s operators and methods), so domain errors are the
+same as for floats. The one exception is ``step`` (relu's derivative): it is
+piecewise constant, its derivative is 0 wherever it exists, so it returns a
+plain float and the graph stops there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from autograd_core.value import Operand, Value
+
+
+def _as_value(x: Operand) -> Value:
+    """A Value as is; a plain number as a constant leaf."""
+    return x if isinstance(x, Value) else Value(x)
+
+
+def div(a: Operand, b: Operand) -> Value:
+    """y = a / b as a node (the ``div`` row). Raises ZeroDivisionError for b = 0."""
+    return _as_value(a) / b
+
+
+def pow(x: Operand, c: Operand) -> Value:  # noqa: A001 - the table's own name for x ** c
+    """y = x ** c as a node.
+
+    A plain number ``c`` gives the ``pow`` row (only x is differentiated); a
+    Value ``c`` gives the ``powv`` row (both are, which needs x > 0). The second
+    case occurs in powv's own derivative ``b * a ** (b - 1)``.
+
+    Raises:
+        DomainError: a negative base with a fractional exponent, or a base
+            <= 0 with a Value exponent.
+        ZeroDivisionError: 0 to a negative power.
+    """
+    return _as_value(x) ** c
+
+
+def powv(a: Operand, b: Operand) -> Value:
+    """y = a ** b with both differentiated (the ``powv`` row; needs a > 0)."""
+    return _as_value(a) ** _as_value(b)
+
+
+def exp(x: Operand) -> Value:
+    """y = e ** x as a node, dy/dx = y. Raises OverflowError for x > 709.78."""
+    return _as_value(x).exp()
+
+
+def log(x: Operand) -> Value:
+    """y = ln x as a node, dy/dx = 1/x. Raises DomainError for x <= 0."""
+    return _as_value(x).log()
+
+
+def tanh(x: Operand) -> Value:
+    """y = tanh x as a node, dy/dx = 1 - y**2."""
+    return _as_value(x).tanh()
+
+
+def sigmoid(x: Operand) -> Value:
+    """y = 1 / (1 + e**-x) as a node, dy/dx = y (1 - y)."""
+    return _as_value(x).sigmoid()
+
+
+def relu(x: Operand) -> Value:
+    """y = max(x, 0) as a node, dy/dx = step(x)."""
+    return _as_value(x).relu()
+
+
+def step(x: Operand) -> float:
+    """The unit step, 1.0 for x > 0 else 0.0, as a plain float (a constant).
+
+    Its derivative is 0 everywhere except at 0, where it does not exist, so
+    no node is needed: relu's second derivative is 0, as in PyTorch and JAX.
+    """
+    data = x.data if isinstance(x, Value) else float(x)
+    return 1.0 if data > 0.0 else 0.0
+
+
+def softplus(x: Operand) -> Value:
+    """y = ln(1 + e**x) as nodes, dy/dx = sigmoid(x), computed without overflow.
+
+    For x > 0 it is built as x + ln(1 + e**-x), otherwise as ln(1 + e**x):
+    the same function either way, but no exponent is ever positive. There is
+    no log1p node, so for very negative x the value is exact to about 1e-16
+    absolute rather than relative; the derivatives (e**x / (1 + e**x) ...) stay
+    accurate, since they come from the local derivatives, not from the value.
+    """
+    x = _as_value(x)
+    if x.data > 0.0:
+        return x + (1.0 + (-x).exp()).log()
+    return (1.0 + x.exp()).log()
+
+
+def logsumexp(values: Sequence[Operand]) -> Value:
+    """y = ln(e**x1 + ... + e**xn) as nodes, computed without overflow.
+
+    The largest input ``c`` is subtracted first as a plain float:
+    y = c + ln(sum_i e**(xi - c)). The shift changes no derivative
+    (dy/dxi = e**xi / sum_j e**xj, the softmax), so it may be a constant.
+
+    Raises:
+        ValueError: ``values`` is empty.
+    """
+    inputs = [_as_value(v) for v in values]
+    if not inputs:
+        raise ValueError("logsumexp: needs at least one value, got an empty sequence.")
+    shift = max(v.data for v in inputs)
+    return Value.sum([(v - shift).exp() for v in inputs]).log() + shift
