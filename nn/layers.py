@@ -34,16 +34,20 @@ ACTIVATION_FUNCTIONS: dict[str, Callable[[Value], Value]] = {
 }
 
 
-def _as_list(x: Inputs) -> list[float | Value]:
-    """Inputs as a plain list (a NumPy row becomes Python floats: faster to mix with Values)."""
+def _as_values(x: Inputs) -> list[Value]:
+    """Inputs as a list of Values; numbers become constant leaves.
+
+    Done once per layer call, so the n neurons of a layer share the same input
+    leaves instead of each making its own: fewer nodes to create and to walk.
+    """
     if isinstance(x, np.ndarray):
         if x.ndim != 1:
             raise ValueError(
                 f"inputs: expected one sample (a 1-D array), got an array of shape {x.shape}. "
                 "Call the model once per row, or use nn.predict(model, X) for a whole batch."
             )
-        return x.tolist()  # type: ignore[no-any-return]
-    return list(x)
+        x = x.tolist()
+    return [xi if xi.__class__ is Value else Value(xi) for xi in x]  # type: ignore[misc]
 
 
 class Neuron(Module):
@@ -81,7 +85,7 @@ class Neuron(Module):
         Raises:
             ValueError: ``x`` does not have ``nin`` inputs.
         """
-        x = _as_list(x)
+        x = _as_values(x)
         if len(x) != len(self.weights):
             raise ValueError(
                 f"Neuron: expected {len(self.weights)} inputs, got {len(x)}. "
@@ -118,7 +122,7 @@ class Layer(Module):
 
     def __call__(self, x: Inputs) -> list[Value]:
         """Each neuron's output, in order (a list even for one neuron)."""
-        x = _as_list(x)
+        x = _as_values(x)
         return [neuron(x) for neuron in self.neurons]
 
     def __repr__(self) -> str:
