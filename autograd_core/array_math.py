@@ -64,13 +64,12 @@ def first_offender(x: ArrayLike, bad: NDArray[np.bool_] | bool) -> tuple[float, 
         for every sample.
     """
     x_array = np.asarray(x, dtype=float)
-    mask = np.broadcast_to(np.asarray(bad), np.broadcast_shapes(x_array.shape, np.shape(bad)))
-    flat = int(np.flatnonzero(mask)[0])
-    position = np.unravel_index(flat, mask.shape)
-    value = float(np.broadcast_to(x_array, mask.shape)[position])
-    if mask.ndim == 0:
-        return value, "every sample"
-    if x_array.ndim == 0 or x_array.shape[-1] == 1 < mask.shape[-1]:
+    bad_shape = np.shape(bad)
+    shape = np.broadcast_shapes(x_array.shape, bad_shape)
+    mask = np.broadcast_to(np.asarray(bad), shape)
+    position = np.unravel_index(int(np.flatnonzero(mask)[0]), shape)
+    value = float(np.broadcast_to(x_array, shape)[position])
+    if not shape or not bad_shape or (bad_shape[-1] == 1 < shape[-1]):
         return value, "every sample"
     return value, f"sample {int(position[-1])}"
 

@@ -16,6 +16,8 @@ form, a Value the function captured without it being listed as a parameter.
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -154,7 +156,7 @@ class BatchProgram:
             if bad.any():
                 sample, column = (int(i) for i in np.argwhere(bad)[0])
                 raise ValueError(
-                    f"BatchProgram: array {argument} has {part[sample, column]!r} at "
+                    f"BatchProgram: array {argument} has {float(part[sample, column])!r} at "
                     f"sample {sample}, column {column}; NaN and infinity would spread "
                     "into every gradient. Clean or drop that sample."
                 )
@@ -295,18 +297,13 @@ def _example_values(widths: Sequence[int], example: Sequence[ArrayLike]) -> list
     return values
 
 
-def _engine_gradient(
-    function: Callable[..., object], parameters: Sequence[Value], values: list[list[float]]
-) -> list[float]:
-    """The plain engine's gradient of the function's output at one sample (grads restored)."""
+def _engine_gradient(graph: TracedGraph, parameters: Sequence[Value]) -> list[float]:
+    """The plain engine's gradient of the traced loss (parameters' grads restored)."""
     saved = [p.grad for p in parameters]
     try:
         for p in parameters:
             p.grad = 0.0
-        result = function(*[[Value(x) for x in part] for part in values])
-        loss = result[0] if isinstance(result, (list, tuple)) else result
-        assert isinstance(loss, Value)  # noqa: S101 - trace() already checked this
-        loss.backward()
+        graph.output_values[0].backward()
         return [p.grad for p in parameters]
     finally:
         for p, grad in zip(parameters, saved):
@@ -373,15 +370,22 @@ def compile_batch(
                 "`parameters` (it would get no gradient otherwise); if it is a fixed "
                 "number, use a plain float."
             )
-    schedule = build_schedule(first)
-    program = BatchProgram(function, parameters, first, schedule, reduction)
-    _check_vectorised_forms(program, function, parameters, first_values)
+    collector_was_enabled = gc.isenabled()
+    gc.disable()  # the graph has no reference cycles; see trace()
+    try:
+        schedule = build_schedule(first)
+        program = BatchProgram(function, parameters, first, schedule, reduction)
+        _check_vectorised_forms(program, parameters, first_values)
+    finally:
+        if collector_was_enabled:
+            gc.enable()
+    # The program keeps only numbers: let the traced Values go.
+    program.graph = dataclasses.replace(first, constant_leaves=(), output_values=())
     return program
 
 
 def _check_vectorised_forms(
     program: BatchProgram,
-    function: Callable[..., object],
     parameters: Sequence[Value],
     values: list[list[float]],
 ) -> None:
@@ -393,7 +397,7 @@ def _check_vectorised_forms(
     try:
         runner.forward()
         got = runner.outputs()[0]
-        gradient = runner.backward(1.0) if program.output_count == 1 else None
+        gradient = runner.backward(1.0)
     except (ArithmeticError, DomainError):
         raise
     except Exception as error:
@@ -412,7 +416,7 @@ def _check_vectorised_forms(
                 "from its scalar form."
             )
     if gradient is not None:
-        expected = _engine_gradient(function, parameters, values)
+        expected = _engine_gradient(program.graph, parameters)
         for index, (a, b) in enumerate(zip(gradient.tolist(), expected)):
             if not math.isclose(a, b, rel_tol=CHECK_TOLERANCE, abs_tol=CHECK_TOLERANCE):
                 raise TraceError(

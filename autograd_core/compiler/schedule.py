@@ -31,8 +31,9 @@ broadcast axes and the batch axis where needed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -106,7 +107,7 @@ class Step:
     needs_grad: bool
     fused_blocks: list[tuple[int, int, Step]] = field(default_factory=list)
     fused_away: bool = False
-    nodes: list[int] = field(default_factory=list, repr=False)
+    nodes: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.intp), repr=False)
 
 
 @dataclass
@@ -184,9 +185,7 @@ def sum_blocks(step: Step) -> list[tuple[int, int]]:
     return runs
 
 
-def fuse_multiply_sum(
-    steps: list[Step], parents: Sequence[tuple[int, ...]], outputs: set[int]
-) -> None:
+def fuse_multiply_sum(steps: list[Step], edges: _Edges, outputs: set[int]) -> None:
     """Mark ``mul`` steps whose products only feed one ``sum`` step as one matrix product.
 
     A layer of neurons computes u_k = sum_j w_jk * h_j + b_k: a ``mul`` step
@@ -196,11 +195,8 @@ def fuse_multiply_sum(
     never exist, and BLAS does the work. The rewrite changes only the order
     of the additions, not the math. Edits ``steps`` in place.
     """
-    consumers: dict[int, int] = {}
-    for step in steps:
-        for i in step.nodes:
-            for p in parents[i]:
-                consumers[p] = consumers.get(p, 0) + 1
+    consumers = np.bincount(edges.flat, minlength=len(edges.lengths))
+    output_nodes = np.array(sorted(outputs), dtype=np.intp)
     producer_of_row: dict[tuple[int, int], Step] = {
         (step.store, step.start): step for step in steps if step.row.name == "mul"
     }
@@ -216,11 +212,152 @@ def fuse_multiply_sum(
                 or producer.size != (b - a) * step.size
                 or producer.factor not in (None, (b - a, step.size))
                 or producer.constant is not None
-                or any(consumers.get(i, 0) != 1 or i in outputs for i in producer.nodes)
+                or (consumers[producer.nodes] != 1).any()
+                or np.isin(output_nodes, producer.nodes).any()
             ):
                 continue
             producer.fused_away = True
             step.fused_blocks.append((a, b, producer))
+
+
+#: Up to this depth, per-node properties are propagated with whole-array NumPy
+#: passes (one per level); deeper graphs use one plain Python pass instead.
+_VECTOR_DEPTH = 64
+#: Read keys: (rank of the reading group) * _RANK + position of the read.
+_RANK = 1 << 40
+_UNREAD = np.iinfo(np.int64).max
+
+
+@dataclass
+class _Edges:
+    """The parents of every node in one flat array (compressed rows)."""
+
+    flat: IntArray  # parent of each edge, node by node, slot by slot
+    offsets: IntArray  # edges of node i are flat[offsets[i]:offsets[i + 1]]
+    lengths: IntArray  # number of parents of each node
+
+    def matrix(self, nodes: IntArray, arity: int) -> IntArray:
+        """Parents of ``nodes`` (all with ``arity`` parents) as a (nodes, arity) array."""
+        return self.flat[self.offsets[nodes][:, None] + np.arange(arity)]
+
+
+def _node_properties(
+    graph: TracedGraph, edges: _Edges
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], IntArray]:
+    """(batched, needs a gradient, level) of every node.
+
+    batched: depends on an input; needs a gradient: depends on a parameter and
+    the first output depends on it; level: 0 for leaves, else 1 + the highest
+    level among the parents.
+    """
+    n = graph.size
+    kinds = np.array(graph.kinds, dtype=np.int8)
+    batched = kinds == INPUT
+    needs = kinds == PARAMETER
+    level = np.zeros(n, dtype=np.intp)
+    operations = np.flatnonzero(edges.lengths > 0)
+    starts = edges.offsets[operations]
+    flat = edges.flat
+    for _ in range(_VECTOR_DEPTH):
+        if not len(operations):
+            break
+        new_level = np.maximum.reduceat(level[flat], starts) + 1
+        new_batched = np.logical_or.reduceat(batched[flat], starts)
+        new_needs = np.logical_or.reduceat(needs[flat], starts)
+        if (
+            np.array_equal(new_level, level[operations])
+            and np.array_equal(new_batched, batched[operations])
+            and np.array_equal(new_needs, needs[operations])
+        ):
+            break
+        level[operations], batched[operations], needs[operations] = new_level, new_batched, new_needs
+    else:
+        # A deep graph: one pass in topological order (parents come first).
+        levels, batch, need = level.tolist(), batched.tolist(), needs.tolist()
+        for i in operations.tolist():
+            ps = flat[edges.offsets[i] : edges.offsets[i + 1]].tolist()
+            levels[i] = 1 + max([levels[p] for p in ps])
+            batch[i] = any([batch[p] for p in ps])
+            need[i] = any([need[p] for p in ps])
+        level, batched, needs = np.array(levels), np.array(batch), np.array(need)
+    # Only what the first output (the loss) depends on takes part in backward;
+    # further outputs (e.g. the logits, for accuracy) are computed forward only.
+    in_loss = np.zeros(n, dtype=bool)
+    in_loss[graph.outputs[0]] = True
+    child = np.repeat(np.arange(n), edges.lengths)
+    for _ in range(_VECTOR_DEPTH):
+        reached = flat[in_loss[child]]
+        if in_loss[reached].all():
+            break
+        in_loss[reached] = True
+    else:
+        marks = in_loss.tolist()
+        for i in range(n - 1, -1, -1):
+            if marks[i]:
+                for p in flat[edges.offsets[i] : edges.offsets[i + 1]].tolist():
+                    marks[p] = True
+        in_loss = np.array(marks)
+    return batched, needs & in_loss, level
+
+
+def _groups(
+    graph: TracedGraph, edges: _Edges, batched: NDArray[np.bool_], needs: NDArray[np.bool_],
+    level: IntArray,
+) -> list[IntArray]:
+    """Operation nodes split into groups: same level, row, arity, constant and
+    the same storage kind (uniform/batched, gradient or not) in every slot."""
+    names = {name: code for code, name in enumerate(sorted({op.name for op in graph.ops if op}))}
+    op_code = np.array([names[op.name] if op else -1 for op in graph.ops], dtype=np.intp)
+    constant_codes: dict[float, int] = {}
+    constant_code = np.array(
+        [-1 if c is None else constant_codes.setdefault(c, len(constant_codes)) for c in graph.constants],
+        dtype=np.intp,
+    )
+    operations = np.flatnonzero(edges.lengths > 0)
+    keys = (constant_code[operations], edges.lengths[operations], op_code[operations], level[operations])
+    ordered = operations[np.lexsort(keys)]
+    sorted_keys = np.stack([k[np.lexsort(keys)] for k in keys])
+    cuts = np.flatnonzero((np.diff(sorted_keys, axis=1) != 0).any(axis=0)) + 1
+    slot_code = (2 * batched + needs).astype(np.int8)[edges.flat]
+    groups: list[IntArray] = []
+    for members in np.split(ordered, cuts):
+        members = np.sort(members)  # trace order inside a group
+        arity = int(edges.lengths[members[0]])
+        codes = slot_code[edges.offsets[members][:, None] + np.arange(arity)]
+        if (codes == codes[0]).all():
+            groups.append(members)
+            continue
+        _, which = np.unique(codes, axis=0, return_inverse=True)
+        which = which.ravel()
+        groups.extend(members[which == w] for w in range(int(which.max()) + 1))
+    return groups
+
+
+def _order_members(
+    graph: TracedGraph, edges: _Edges, groups: list[IntArray], level: IntArray
+) -> IntArray:
+    """Sort each group the way its first consumer reads it; return every node's read key.
+
+    Groups are visited consumers first (highest level first). A group's
+    members are sorted by their read key; then each parent not yet read gets
+    the key (this group's rank, slot, position): so a producer's rows end up
+    in the order in which a later step reads them, slot by slot.
+    """
+    read_key = np.full(graph.size, _UNREAD, dtype=np.int64)
+    for position, output in enumerate(graph.outputs):
+        if read_key[output] == _UNREAD:
+            read_key[output] = position - len(graph.outputs)
+    visiting = sorted(range(len(groups)), key=lambda g: (-int(level[groups[g][0]]), g))
+    for rank, g in enumerate(visiting):
+        members = groups[g]
+        if len(members) > 1:
+            members = groups[g] = members[np.argsort(read_key[members], kind="stable")]
+        arity = int(edges.lengths[members[0]])
+        parents = edges.matrix(members, arity).T.ravel()  # slot by slot
+        unique, first = np.unique(parents, return_index=True)
+        unread = read_key[unique] == _UNREAD
+        read_key[unique[unread]] = rank * _RANK + first[unread]
+    return read_key
 
 
 def build_schedule(graph: TracedGraph) -> Schedule:
@@ -230,164 +367,132 @@ def build_schedule(graph: TracedGraph) -> Schedule:
         graph: A recorded graph (see :func:`autograd_core.compiler.trace.trace`).
 
     Returns:
-        The schedule a :class:`~autograd_core.compiler.program.BatchProgram` runs.
+        The schedule a :class:`~autograd_core.compiler.program.GroupedRunner` runs.
     """
     n = graph.size
-    kinds, parents_of, ops = graph.kinds, graph.parents, graph.ops
+    lengths = np.fromiter(map(len, graph.parents), dtype=np.intp, count=n)
+    offsets = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = np.fromiter(chain.from_iterable(graph.parents), dtype=np.intp, count=int(offsets[-1]))
+    kinds = np.array(graph.kinds, dtype=np.int8)
 
-    # 1. Per node: batched?, needs a gradient?, level; constants shared by value.
-    batched = [False] * n
-    needs_grad = [False] * n
-    level = [0] * n
-    canonical = list(range(n))
-    constant_of_value: dict[tuple[float, bool], int] = {}
-    parents: list[tuple[int, ...]] = [()] * n
-    for i in range(n):
-        kind = kinds[i]
-        if kind == OPERATION:
-            ps = tuple([canonical[p] for p in parents_of[i]])
-            parents[i] = ps
-            batched[i] = any([batched[p] for p in ps])
-            needs_grad[i] = any([needs_grad[p] for p in ps])
-            level[i] = 1 + max([level[p] for p in ps])
-        elif kind == INPUT:
-            batched[i] = True
-        elif kind == PARAMETER:
-            needs_grad[i] = True
-        elif kind == CONSTANT:
-            value = graph.constant_values[i]
-            key = (value, str(value).startswith("-"))
-            canonical[i] = constant_of_value.setdefault(key, i)
+    # Constants with the same value share one row.
+    canonical = np.arange(n)
+    first_of_value: dict[tuple[float, float], int] = {}
+    for i in np.flatnonzero(kinds == CONSTANT).tolist():
+        value = graph.constant_values[i]
+        canonical[i] = first_of_value.setdefault((value, math.copysign(1.0, value)), i)
+    edges = _Edges(canonical[flat], offsets, lengths)
 
-    # Only nodes the first output (the loss) depends on take part in backward;
-    # further outputs (e.g. the logits, for accuracy) are computed forward only.
-    in_loss = [False] * n
-    in_loss[graph.outputs[0]] = True
-    for i in range(n - 1, -1, -1):
-        if in_loss[i]:
-            for p in parents[i]:
-                in_loss[p] = True
-    for i in range(n):
-        needs_grad[i] = needs_grad[i] and in_loss[i]
+    batched, needs, level = _node_properties(graph, edges)
+    groups = _groups(graph, edges, batched, needs, level)
+    read_key = _order_members(graph, edges, groups, level)
 
-    # 2. Groups of nodes that run as one NumPy step.
-    group_of_key: dict[tuple[object, ...], int] = {}
-    members: list[list[int]] = []
-    group_keys: list[tuple[object, ...]] = []
-    for i in range(n):
-        if kinds[i] != OPERATION:
-            continue
-        ps = parents[i]
-        row = ops[i]
-        assert row is not None  # noqa: S101 - an OPERATION always has its row
-        signature = bytes([2 * batched[p] + needs_grad[p] for p in ps])
-        key = (level[i], row.name, graph.constants[i], signature)
-        group = group_of_key.get(key)
-        if group is None:
-            group = group_of_key[key] = len(members)
-            members.append([])
-            group_keys.append(key)
-        members[group].append(i)
-
-    # 3. Order each group's members the way their first consumer reads them,
-    #    deciding consumers (higher levels) first. Outputs come first of all.
-    read_key: list[tuple[int, int, int] | None] = [None] * n
-    for position, output in enumerate(graph.outputs):
-        if read_key[output] is None:
-            read_key[output] = (-1, 0, position)
-    processing = sorted(range(len(members)), key=lambda g: (-group_keys[g][0], g))  # type: ignore[operator]
-    for rank, group in enumerate(processing):
-        nodes = members[group]
-        nodes.sort(key=lambda i: read_key[i] or (rank, 0, 0))
-        for slot in range(len(parents[nodes[0]])):
-            for position, i in enumerate(nodes):
-                parent = parents[i][slot]
-                if read_key[parent] is None:
-                    read_key[parent] = (rank, slot, position)
-    never = (len(members) + 1, 0, 0)
-
-    # 4. Rows: leaves first, then groups in execution (level) order.
+    # Rows: leaves first (each kind in read order), then groups by level.
     store_size = [0, 0]
-    row_of = [-1] * n
+    row_of = np.full(n, -1, dtype=np.intp)
 
-    def place(nodes: Sequence[int], store: int) -> int:
+    def place(nodes: IntArray, store: int) -> int:
         start = store_size[store]
-        for offset, i in enumerate(nodes):
-            row_of[i] = start + offset
+        row_of[nodes] = start + np.arange(len(nodes))
         store_size[store] += len(nodes)
         return start
 
-    leaves = [i for i in range(n) if kinds[i] != OPERATION and canonical[i] == i]
-    parameter_nodes = sorted((i for i in leaves if kinds[i] == PARAMETER), key=lambda i: read_key[i] or never)
-    constant_nodes = sorted((i for i in leaves if kinds[i] == CONSTANT), key=lambda i: read_key[i] or never)
-    input_nodes = sorted((i for i in leaves if kinds[i] == INPUT), key=lambda i: read_key[i] or never)
+    def leaves_of(kind: int) -> IntArray:
+        nodes = np.flatnonzero((kinds == kind) & (canonical == np.arange(n)))
+        return nodes[np.argsort(read_key[nodes], kind="stable")]
+
+    parameter_nodes, constant_nodes, input_nodes = (
+        leaves_of(PARAMETER), leaves_of(CONSTANT), leaves_of(INPUT)
+    )
     place(parameter_nodes, UNIFORM)
     place(constant_nodes, UNIFORM)
     place(input_nodes, BATCHED)
-    for i in range(n):
-        if canonical[i] != i:
-            row_of[i] = row_of[canonical[i]]
+    row_of = row_of[canonical]
 
-    execution = sorted(range(len(members)), key=lambda g: (group_keys[g][0], g))  # type: ignore[operator]
-    starts: dict[int, int] = {}
-    for group in execution:
-        nodes = members[group]
-        starts[group] = place(nodes, BATCHED if batched[nodes[0]] else UNIFORM)
-
-    # 5. One step per group, with the access pattern of every input slot.
+    execution = sorted(range(len(groups)), key=lambda g: (int(level[groups[g][0]]), g))
     steps: list[Step] = []
-    for group in execution:
-        nodes = members[group]
-        first = nodes[0]
-        row = ops[first]
-        assert row is not None  # noqa: S101
+    for g in execution:
+        members = groups[g]
+        first = int(members[0])
+        store = BATCHED if batched[first] else UNIFORM
+        start = place(members, store)
+        arity = int(lengths[first])
+        parents = edges.matrix(members, arity)
+        rows = row_of[parents]
+        if len(members) == 1:
+            plain = np.ones(arity, dtype=bool)
+            single = np.zeros(arity, dtype=bool)
+        else:
+            steps_between = np.diff(rows, axis=0)
+            plain = (steps_between == 1).all(axis=0)
+            single = (steps_between == 0).all(axis=0)
         accesses: list[Access] = []
         factors: dict[tuple[int, int], int] = {}
-        for slot, parent in enumerate(parents[first]):
-            rows = np.fromiter((row_of[parents[i][slot]] for i in nodes), dtype=np.intp, count=len(nodes))
-            pattern, start, factor = _classify(rows)
+        first_parents = parents[0].tolist()
+        first_rows = rows[0].tolist()
+        for slot in range(arity):
+            parent = first_parents[slot]
+            if plain[slot]:
+                pattern, begin, factor = SLICE, first_rows[slot], None
+            elif single[slot]:
+                pattern, begin, factor = SINGLE, first_rows[slot], None
+            else:
+                pattern, begin, factor = _classify(rows[:, slot])
             if factor is not None:
                 factors[factor] = factors.get(factor, 0) + 1
-            store = BATCHED if batched[parent] else UNIFORM
-            accesses.append(Access(pattern, store, start, rows, needs_grad[parent]))
+            accesses.append(
+                Access(
+                    pattern,
+                    BATCHED if batched[parent] else UNIFORM,
+                    begin,
+                    rows[:, slot],
+                    bool(needs[parent]),
+                )
+            )
         factor = max(factors, key=lambda f: factors[f]) if factors else None
         for access in accesses:
             if access.pattern in (REPEAT, TILE) and _classify(access.rows)[2] != factor:
                 access.pattern = TAKE
             if access.pattern == TAKE:
+                access.rows = np.ascontiguousarray(access.rows)
                 access.unique_rows = len(np.unique(access.rows)) == len(access.rows)
+        row = graph.ops[first]
+        assert row is not None  # noqa: S101 - an operation node always has its row
         steps.append(
             Step(
                 row=row,
                 constant=graph.constants[first],
-                store=BATCHED if batched[first] else UNIFORM,
-                start=starts[group],
-                size=len(nodes),
-                level=level[first],
+                store=store,
+                start=start,
+                size=len(members),
+                level=int(level[first]),
                 inputs=accesses,
                 factor=factor,
-                needs_grad=needs_grad[first],
-                nodes=nodes,
+                needs_grad=bool(needs[first]),
+                nodes=members,
             )
         )
-    fuse_multiply_sum(steps, parents, set(graph.outputs))
+    fuse_multiply_sum(steps, edges, set(graph.outputs))
 
     parameter_rows = np.full(graph.n_parameters, -1, dtype=np.intp)
+    parameter_rows[np.array([graph.leaf_refs[i] for i in parameter_nodes], dtype=np.intp)] = (
+        row_of[parameter_nodes]
+    )
     input_rows = np.full(sum(graph.input_widths), -1, dtype=np.intp)
-    for i in leaves:
-        if kinds[i] == PARAMETER:
-            parameter_rows[graph.leaf_refs[i]] = row_of[i]
-        elif kinds[i] == INPUT:
-            input_rows[graph.leaf_refs[i]] = row_of[i]
+    input_rows[np.array([graph.leaf_refs[i] for i in input_nodes], dtype=np.intp)] = (
+        row_of[input_nodes]
+    )
+    outputs = [(BATCHED if batched[o] else UNIFORM, int(row_of[o])) for o in graph.outputs]
     return Schedule(
         steps=steps,
         store_sizes=(store_size[UNIFORM], store_size[BATCHED]),
         parameter_rows=parameter_rows,
         input_rows=input_rows,
-        constant_rows=np.array([row_of[i] for i in constant_nodes], dtype=np.intp),
+        constant_rows=row_of[constant_nodes],
         constant_values=np.array([graph.constant_values[i] for i in constant_nodes], dtype=float),
-        outputs=[(BATCHED if batched[o] else UNIFORM, row_of[o]) for o in graph.outputs],
+        outputs=outputs,
         node_count=n,
-        level_count=1 + max(level, default=0),
-        group_sizes=[len(members[g]) for g in execution],
+        level_count=1 + int(level.max(initial=0)),
+        group_sizes=[len(groups[g]) for g in execution],
     )
