@@ -66,6 +66,8 @@ class BatchProgram:
         self.reduction: Reduction = reduction
         self.graph = graph
         self.schedule = schedule
+        #: Every output of every sample from the latest run, shape (samples, outputs).
+        self.last_outputs: Array = np.zeros((0, len(graph.outputs)))
         self._runners: dict[int, GroupedRunner] = {}
         self._checked_on_data = False
 
@@ -226,14 +228,14 @@ class BatchProgram:
             TraceError: On the first run, the program disagrees with the
                 function itself (its graph depends on the data).
         """
-        outputs = self._runner(self._batch(arrays)).outputs()
+        outputs = self.last_outputs = self._runner(self._batch(arrays)).outputs()
         return outputs[:, 0] if outputs.shape[1] == 1 else outputs
 
     def loss(self, *arrays: ArrayLike) -> float:
         """The batch loss (``reduction`` of the first output over samples), no gradients."""
-        per_sample = self._runner(self._batch(arrays)).outputs()[:, 0]
-        total = float(per_sample.sum())
-        return total / len(per_sample) if self.reduction == "mean" else total
+        self.last_outputs = self._runner(self._batch(arrays)).outputs()
+        total = float(self.last_outputs[:, 0].sum())
+        return total / len(self.last_outputs) if self.reduction == "mean" else total
 
     def gradient(self, *arrays: ArrayLike) -> tuple[float, Array]:
         """The batch loss and its gradient for every parameter, leaving ``grad`` alone.
@@ -251,8 +253,8 @@ class BatchProgram:
         runner = self._runner(self._batch(arrays))
         size = runner.batch_size
         seed = 1.0 / size if self.reduction == "mean" else 1.0
-        per_sample = runner.outputs()[:, 0]
-        total = float(per_sample.sum())
+        self.last_outputs = runner.outputs()
+        total = float(self.last_outputs[:, 0].sum())
         loss = total / size if self.reduction == "mean" else total
         return loss, runner.backward(seed)
 

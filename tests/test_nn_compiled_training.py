@@ -1,0 +1,57 @@
+"""Tests for fit(..., compiled=True): the same training as the plain loop, run as NumPy batch programs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd_core.compiler import TraceError
+from nn import MLP, SGD, Adam, datasets, fit
+from nn.compiled_training import target_rows
+
+
+def train(compiled: bool, optimizer: str, loss: str, sizes: list[int], y: np.ndarray, X: np.ndarray):
+    """Fit a fresh seeded model; return its parameters and the History."""
+    model = MLP(X.shape[1], sizes, activation="tanh", seed=3)
+    parameters = model.parameters()
+    opt = Adam(parameters, lr=0.02) if optimizer == "adam" else SGD(parameters, lr=0.1, momentum=0.9)
+    history = fit(
+        model, X, y, loss=loss, optimizer=opt, epochs=3, batch_size=16, seed=1,
+        progress=False, validation=(X[:20], y[:20]), compiled=compiled,
+    )
+    return np.array([p.data for p in parameters]), history
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "loss", "outputs"),
+    [("adam", "softmax_cross_entropy", 2), ("sgd", "squared_error", 1), ("sgd", "binary_cross_entropy_with_logits", 1)],
+)
+def test_compiled_fit_gives_the_plain_parameters(optimizer: str, loss: str, outputs: int) -> None:
+    """After a few epochs the compiled fit and the plain fit hold the same parameters (1e-12 relative)."""
+    X, y = datasets.moons(60, seed=0)
+    plain, plain_history = train(False, optimizer, loss, [5, outputs], y, X)
+    compiled, compiled_history = train(True, optimizer, loss, [5, outputs], y, X)
+    np.testing.assert_allclose(compiled, plain, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(compiled_history.loss, plain_history.loss, rtol=1e-12)
+    assert compiled_history.accuracy == plain_history.accuracy
+    np.testing.assert_allclose(compiled_history.validation_loss, plain_history.validation_loss, rtol=1e-12)
+    assert compiled_history.validation_accuracy == plain_history.validation_accuracy
+
+
+def test_target_rows_turn_labels_into_one_hot_rows() -> None:
+    """Class labels of a K-output model become one-hot rows; a one-output model gets a column."""
+    np.testing.assert_array_equal(target_rows(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(target_rows(np.array([0.5, 1.5]), 1), [[0.5], [1.5]])
+    with pytest.raises(ValueError, match="class labels"):
+        target_rows(np.array([0.5]), 3)
+
+
+def test_a_loss_that_reads_data_cannot_be_compiled() -> None:
+    """The composed softmax subtracts max(a.data): fit(compiled=True) raises TraceError naming a frozen constant."""
+    X, y = datasets.moons(20, seed=0)
+    model = MLP(2, [3, 2], seed=0)
+    with pytest.raises(TraceError, match="constant"):
+        fit(
+            model, X, y, loss="softmax_cross_entropy_composed",
+            optimizer=SGD(model.parameters(), lr=0.1), epochs=1, progress=False, compiled=True,
+        )
