@@ -126,7 +126,7 @@ def digits() -> Dataset:
         ImportError: scikit-learn is not installed (it is in the ``train`` extra).
     """
     try:
-        from sklearn.datasets import load_digits
+        from sklearn.datasets import load_digits  # type: ignore[import-untyped, unused-ignore]
     except ImportError:
         raise ImportError(
             "digits: needs scikit-learn, which ships the 8x8 digits. Install it with "

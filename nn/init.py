@@ -17,7 +17,6 @@ seed gives the same network.
 from __future__ import annotations
 
 import math
-from typing import Union
 
 import numpy as np
 
@@ -31,7 +30,7 @@ ACTIVATIONS: dict[str, str] = {
 
 #: What ``seed`` arguments accept: an int, a NumPy Generator (used as is), or None
 #: (fresh randomness, different every run).
-SeedLike = Union[int, np.random.Generator, None]
+SeedLike = int | np.random.Generator | None
 
 
 def make_rng(seed: SeedLike) -> np.random.Generator:

@@ -14,8 +14,6 @@ weight.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Union
-
 import numpy as np
 
 from autograd_core import Value
@@ -23,7 +21,7 @@ from nn.init import SeedLike, check_activation, initial_weights, make_rng
 from nn.module import Module
 
 #: What a layer or neuron accepts as input: numbers or Values (a list, tuple or 1-D array).
-Inputs = Union[Sequence[Union[float, Value]], np.ndarray]
+Inputs = Sequence[float | Value] | np.ndarray
 
 #: The activation functions by name: each is the engine's own operation.
 ACTIVATION_FUNCTIONS: dict[str, Callable[[Value], Value]] = {
@@ -47,7 +45,7 @@ def _as_values(x: Inputs) -> list[Value]:
                 "Call the model once per row, or use nn.predict(model, X) for a whole batch."
             )
         x = x.tolist()
-    return [xi if xi.__class__ is Value else Value(xi) for xi in x]  # type: ignore[misc]
+    return [xi if isinstance(xi, Value) else Value(xi) for xi in x]
 
 
 class Neuron(Module):

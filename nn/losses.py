@@ -27,14 +27,12 @@ trick, so logits of +-1000 are fine.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral, Real
-from typing import Union
-
+from numbers import Real
 from autograd_core import OPERATIONS, Value
 from autograd_core.value import apply_operation
 
 #: Targets of one sample: numbers, one number, or a class index.
-Targets = Union[Sequence[float], float, int]
+Targets = Sequence[float | Value] | float | int | Value
 
 _SOFTMAX_CROSS_ENTROPY = OPERATIONS["softmax_cross_entropy"]
 _BCE_WITH_LOGITS = OPERATIONS["binary_cross_entropy_with_logits"]
@@ -56,29 +54,33 @@ def one_hot(label: int, classes: int) -> list[float]:
     return vector
 
 
-def as_target_list(targets: Targets, count: int, loss: str) -> list[float]:
+def as_target_list(targets: Targets, count: int, loss: str) -> list[float | Value]:
     """Targets as ``count`` floats.
 
     A sequence must have ``count`` entries; a single number is the target of a
     single output; with ``count`` > 1 outputs a single int is a class index.
+    A target that is a ``Value`` stays a Value (a placeholder when a loss is
+    traced for the compiled batch mode).
 
     Raises:
         ValueError: Wrong number of targets, or a non-integer single target for
             several outputs.
     """
-    if isinstance(targets, (Real, Value)):
+    if isinstance(targets, Value):
         if count == 1:
-            # A Value target stays a Value (a placeholder when compiling for batches).
-            return [targets if isinstance(targets, Value) else float(targets)]  # type: ignore[list-item]
-        if isinstance(targets, Integral) or (
-            isinstance(targets, Real) and float(targets).is_integer()
-        ):
-            return one_hot(int(targets), count)  # type: ignore[arg-type]
+            return [targets]
+        targets = targets.data
+    if isinstance(targets, (int, float, Real)):  # NumPy scalars are Real too
+        number = float(targets)
+        if count == 1:
+            return [number]
+        if number.is_integer():
+            return one_hot(int(number), count)  # type: ignore[return-value]
         raise ValueError(
             f"{loss}: got the single target {targets!r} for {count} outputs. Give "
             f"{count} targets, or an int class index for a classifier."
         )
-    values = [t if isinstance(t, Value) else float(t) for t in targets]  # type: ignore[union-attr]
+    values: list[float | Value] = [t if isinstance(t, Value) else float(t) for t in targets]
     if len(values) != count:
         raise ValueError(
             f"{loss}: got {len(values)} targets for {count} outputs; they must match."
