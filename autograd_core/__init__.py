@@ -14,8 +14,12 @@ from autograd_core.graph import topological_order
 from autograd_core.higher_order import gradients
 from autograd_core.ops import OPERATIONS, Operation
 from autograd_core.value import Value
+from autograd_core.compiler import BatchProgram, TraceError, compile_batch
 
 __all__ = [
+    "BatchProgram",
+    "TraceError",
+    "compile_batch",
     "OPERATIONS",
     "DomainError",
     "Dual",

@@ -430,3 +430,17 @@ def test_bad_arguments_to_compile_are_refused() -> None:
         compile_batch(lambda x: w * x[0], [w], (1,), reduction="median")  # type: ignore[arg-type]
     with pytest.raises(TraceError, match="listed twice"):
         compile_batch(lambda x: w * x[0], [w, w], (1,))
+
+
+def test_readme_example_runs_and_learns() -> None:
+    """The README's compiled-mode example runs and reaches the test accuracy it states."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Compiled batch mode")[1].split("\n## ")[0]
+    (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README compiled batch mode", "exec"), namespace)  # noqa: S102 - our README
+    outputs, y_test = namespace["outputs"], namespace["y_test"]
+    assert np.mean(np.argmax(outputs[:, 1:], axis=1) == y_test) >= 0.95  # type: ignore[index, call-overload]

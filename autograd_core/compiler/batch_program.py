@@ -79,8 +79,13 @@ class BatchProgram:
 
     @property
     def step_count(self) -> int:
-        """NumPy steps (groups of nodes) one forward pass runs."""
-        return len(self.schedule.steps)
+        """Steps (groups of nodes) one forward pass runs, each a few NumPy calls."""
+        return sum(not step.fused_away for step in self.schedule.steps)
+
+    @property
+    def matrix_product_count(self) -> int:
+        """How many mul->sum pairs run as one matrix product."""
+        return sum(step.fused_away for step in self.schedule.steps)
 
     @property
     def output_count(self) -> int:
@@ -92,7 +97,8 @@ class BatchProgram:
         return (
             f"BatchProgram: {self.node_count} nodes per sample in "
             f"{self.schedule.level_count} levels, run as {self.step_count} grouped "
-            f"NumPy steps; {len(self.parameters)} parameters; inputs of width "
+            f"NumPy steps ({self.matrix_product_count} matrix products); "
+            f"{len(self.parameters)} parameters; inputs of width "
             f"{', '.join(str(w) for w in self.input_widths)}; batch loss = "
             f"{self.reduction} over samples"
         )
