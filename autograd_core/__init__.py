@@ -5,6 +5,7 @@ derivatives; ``backward()`` applies the chain rule through the graph.
 """
 
 from autograd_core.errors import DomainError, GradcheckError
+from autograd_core.explain import explain, trace_backward
 from autograd_core.forward_mode import Dual, jvp
 from autograd_core.functional import grad, hessian, value_and_grad
 from autograd_core.grad_mode import is_grad_enabled, no_grad
@@ -14,12 +15,15 @@ from autograd_core.graph import topological_order
 from autograd_core.higher_order import gradients
 from autograd_core.ops import OPERATIONS, Operation
 from autograd_core.value import Value
+from autograd_core.viz import draw_graph, save_graph
 from autograd_core.compiler import BatchProgram, TraceError, compile_batch
 
 __all__ = [
     "BatchProgram",
     "TraceError",
     "compile_batch",
+    "draw_graph",
+    "explain",
     "OPERATIONS",
     "DomainError",
     "Dual",
@@ -36,8 +40,10 @@ __all__ = [
     "jvp",
     "no_grad",
     "numerical_grad",
+    "save_graph",
     "step_size",
     "topological_order",
+    "trace_backward",
     "value_and_grad",
 ]
 

@@ -3,15 +3,22 @@
     I = w * x,  M = I + b,  D = M - yc,  L = D ** 2
     x = 5, w = 10, b = 1, yc = 48  ->  L = 9,  dL/dw = 6 * 1 * 1 * 5 = 30
 
-Run it with ``python -m autograd_core`` (``--help`` lists the options).
+Run it with ``python -m autograd_core`` (``--help`` lists the options). It
+prints the forward pass, the backward pass step by step, the chain rule for w
+and b (from :func:`autograd_core.explain.explain`) and one SGD step, and writes
+the diagram of the graph to ``demo_output/seed_graph.svg`` (and ``.png``,
+``.dot``; ``--out`` picks another folder).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from autograd_core.explain import explain, trace_backward
 from autograd_core.grad_mode import no_grad
 from autograd_core.value import Value
 
@@ -53,8 +60,28 @@ def sgd_step(graph: SeedGraph, learning_rate: float) -> tuple[float, float, floa
     return new_w, new_b, new_loss
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print the forward pass, local derivatives, chain rule and one SGD step."""
+def write_diagrams(graph: SeedGraph, folder: Path) -> list[Path]:
+    """Draw the example's graph (with gradients) to ``folder``: DOT, SVG and PNG.
+
+    Returns:
+        The files written. The DOT text is always written; SVG and PNG need a
+        renderer (the ``viz`` extra installs one).
+
+    Raises:
+        ImportError: The graphviz package is missing.
+        autograd_core.viz.RenderError: No renderer, or it failed (the DOT file
+            is written first).
+    """
+    from autograd_core.viz import draw_graph, save_graph
+
+    diagram = draw_graph(graph.L)
+    written = [save_graph(diagram, folder / "seed_graph.dot")]
+    for suffix in (".svg", ".png"):
+        written.append(save_graph(diagram, folder / f"seed_graph{suffix}"))
+    return written
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograd_core",
         description="The worked example L = (w*x + b - yc)**2, backpropagated step by step.",
@@ -64,7 +91,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--b", type=float, default=1.0, help="bias (default 1)")
     parser.add_argument("--yc", type=float, default=48.0, help="target (default 48)")
     parser.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--out", type=Path, default=Path("demo_output"),
+        help="folder for the diagram files (default: demo_output in the current folder)",
+    )
+    parser.add_argument(
+        "--no-diagram", action="store_true", help="print only, write no files"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the forward pass, the backward pass, the chain rule and one SGD step,
+    and write the diagram of the graph.
+
+    Every number printed is the engine's own: the values, the local derivatives
+    stored in the nodes, and the explanations of :mod:`autograd_core.explain`.
+
+    Returns:
+        The exit status: 0, also when no diagram could be drawn (the reason is
+        printed to standard error).
+    """
+    args = _parser().parse_args(argv)
 
     g = build_seed_graph(args.w, args.x, args.b, args.yc)
     g.L.backward()
@@ -74,23 +122,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  D = M - yc  = {g.M.data:g} - {g.yc.data:g} = {g.D.data:g}")
     print(f"  L = D ** 2  = {g.D.data:g} ** 2 = {g.L.data:g}")
     print()
-    print("Local derivatives along the path from L to w (stored at forward time):")
-    print(f"  dL/dD = 2D = {g.L.local_grads[0]:g}")
-    print(f"  dD/dM = {g.D.local_grads[0]:g}   (subtraction passes the gradient through)")
-    print(f"  dM/dI = {g.M.local_grads[0]:g}   (addition passes the gradient through)")
-    print(f"  dI/dw = x = {g.I.local_grads[0]:g}   (multiplication: the *other* input)")
+    print("Backward pass, in the order L.backward() runs it (parent.grad += local * upstream):")
+    print(_indent(trace_backward(g.L)))
     print()
-    print("Chain rule: the product of the local derivatives along the path")
-    path = (g.L.local_grads[0], g.D.local_grads[0], g.M.local_grads[0], g.I.local_grads[0])
-    print("  dL/dw = " + " * ".join(f"{d:g}" for d in path) + f" = {g.w.grad:g}")
-    print("  dL/db = " + " * ".join(f"{d:g}" for d in path[:3]) + f" = {g.b.grad:g}")
-    print(f"  dL/dx = {g.x.grad:g},  dL/dyc = {g.yc.grad:g}")
+    print(explain(g.L, g.w))
+    print()
+    print(explain(g.L, g.b))
+    print()
+    print(f"The other leaves: dL/dx = {g.x.grad:g},  dL/dyc = {g.yc.grad:g}")
     closed_form = 2 * g.x.data * (g.w.data * g.x.data + g.b.data - g.yc.data)
-    print(f"  closed form 2x((wx + b) - yc) = {closed_form:g}")
+    print(f"Closed form check: dL/dw = 2x((wx + b) - yc) = {closed_form:g}")
     print()
     new_w, new_b, new_loss = sgd_step(g, args.lr)
     print(f"One SGD step with learning rate {args.lr:g}:")
     print(f"  w <- {g.w.data:g} - {args.lr:g} * {g.w.grad:g} = {new_w:.10g}")
     print(f"  b <- {g.b.data:g} - {args.lr:g} * {g.b.grad:g} = {new_b:.10g}")
     print(f"  loss {g.L.data:g} -> {new_loss:.10g}")
+    if args.no_diagram:
+        return 0
+    print()
+    try:
+        written = write_diagrams(g, args.out)
+    except (ImportError, RuntimeError) as error:
+        print(f"No diagram drawn: {error}", file=sys.stderr)
+        return 0
+    print("The graph with its gradients, each arrow labelled with its local derivative:")
+    for path in written:
+        print(f"  {path.resolve()}")
+    print("Open the .svg in a browser, or view the .png.")
     return 0
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())

@@ -1,0 +1,483 @@
+"""The chain rule in words and numbers: ``explain`` and ``trace_backward``.
+
+For a result ``y`` and a node ``x`` it depends on, the chain rule says
+
+    dy/dx = sum over every path x -> ... -> y of the product of the local
+            derivatives on the edges of that path,
+
+and ``backward()`` computes exactly that sum without listing the paths: it
+walks the graph once, from ``y`` back to the leaves, doing
+``parent.grad += local * node.grad`` at every edge.
+
+:func:`explain` lists the paths with the names of their nodes and the engine's
+own stored local derivatives (``node.local_grads``), and compares the sum with
+backpropagation. :func:`trace_backward` prints the steps of the backward pass
+in the order ``backward()`` runs them.
+
+Neither function changes any ``grad``: both run the same reverse sweep as
+``backward()`` on a private table of gradients that starts at zero, as after
+zeroing the gradients. So the numbers they print are what ``root.backward()``
+puts in ``.grad`` when every gradient starts at 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autograd_core.graph import topological_order
+from autograd_core.ops import OPERATIONS
+from autograd_core.value import Value
+
+#: Paths listed by :func:`explain` at most; beyond it only their number is given.
+DEFAULT_MAX_PATHS = 20
+#: Steps shown by :func:`trace_backward` at most; the rest are summarised.
+DEFAULT_MAX_STEPS = 200
+#: Factors written out in one path's product; longer paths are shortened.
+MAX_FACTORS_SHOWN = 12
+
+
+def format_number(x: float) -> str:
+    """A number as a learner reads it: ``30`` not ``30.0``, 6 significant digits."""
+    if x == 0.0:
+        return "0"  # also for -0.0
+    return f"{x:g}"
+
+
+def node_names(order: Sequence[Value]) -> list[str]:
+    """A readable name for every node of a topological order.
+
+    A node's ``label`` if it has one; otherwise ``<op>#<i>`` for a computed
+    node (``mul#4``) and ``leaf#<i>`` for a leaf, where ``i`` is the node's
+    position in ``order``. Diagrams from :func:`autograd_core.viz.draw_graph`
+    show the same ``#i`` on unlabelled nodes, so text and picture match.
+
+    Args:
+        order: Usually ``topological_order(root)``.
+
+    Returns:
+        One name per node, in the same order.
+    """
+    names = []
+    for index, node in enumerate(order):
+        if node.label:
+            names.append(node.label)
+        elif node.op:
+            names.append(f"{node.op}#{index}")
+        else:
+            names.append(f"leaf#{index}")
+    return names
+
+
+def local_derivative_formula(node: Value, slot: int) -> str:
+    """The table's formula for d(node)/d(parent number ``slot``), e.g. ``mul: dy/da = b``.
+
+    Read from ``OPERATIONS[node.op].derivatives``; a fixed constant (the c of
+    ``x ** c``) is shown with its value.
+    """
+    row = OPERATIONS[node.op]
+    parts = row.derivatives.split(", ")
+    formula = parts[slot] if len(parts) == len(node.parents) else row.derivatives
+    if node.constant is not None:
+        formula += f" with c = {format_number(node.constant)}"
+    return f"{row.name}: {formula}"
+
+
+def reverse_sweep(root: Value) -> dict[Value, float]:
+    """d(root)/d(node) for every node ``root`` depends on, without touching ``.grad``.
+
+    The same loop as :meth:`Value.backward` (reverse topological order,
+    ``grad[parent] += local * grad[node]``, seed 1.0, nodes whose gradient
+    is 0 pass nothing on), run on a dictionary that starts at zero.
+
+    Args:
+        root: The output to differentiate.
+
+    Returns:
+        A gradient for every node of the graph, keyed by node.
+    """
+    order = topological_order(root)
+    grads = dict.fromkeys(order, 0.0)
+    grads[root] = 1.0
+    for node in reversed(order):
+        upstream = grads[node]
+        if upstream == 0.0:
+            continue  # as in backward(): every term would be local * 0
+        for parent, local in zip(node.parents, node.local_grads):
+            grads[parent] += local * upstream
+    return grads
+
+
+# ----------------------------------------------------------------------------
+# Paths and their products
+# ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChainStep:
+    """One edge of a path: ``local`` = d(child)/d(parent), parent in slot ``slot``."""
+
+    child: Value
+    parent: Value
+    slot: int
+    local: float
+
+
+@dataclass(frozen=True)
+class ChainPath:
+    """One path from ``root`` down to ``wrt``, as the edges from the root side."""
+
+    steps: tuple[ChainStep, ...]
+
+    @property
+    def product(self) -> float:
+        """The product of the local derivatives along the path (1.0 for no edge)."""
+        result = 1.0
+        for step in self.steps:
+            result *= step.local
+        return result
+
+
+@dataclass(frozen=True)
+class ChainRule:
+    """Everything :func:`explain` prints, as data.
+
+    Attributes:
+        root: The output ``y``.
+        wrt: The node ``x`` the derivative is taken with respect to.
+        path_count: How many paths lead from ``wrt`` to ``root`` (exact).
+        paths: The paths, listed only when ``path_count <= max_paths``.
+        backprop: d(root)/d(wrt) from the reverse sweep of ``backward()``.
+    """
+
+    root: Value
+    wrt: Value
+    path_count: int
+    paths: tuple[ChainPath, ...]
+    backprop: float
+
+    @property
+    def listed(self) -> bool:
+        """True when every path is in ``paths``."""
+        return len(self.paths) == self.path_count
+
+    @property
+    def sum_over_paths(self) -> float:
+        """The sum of the path products (the chain rule), when every path is listed.
+
+        Raises:
+            ValueError: There were too many paths to list.
+        """
+        if not self.listed:
+            raise ValueError(
+                f"chain rule: {self.path_count} paths were counted but not listed; "
+                "pass a larger max_paths= to list them."
+            )
+        return sum(path.product for path in self.paths)
+
+
+def _nodes_reaching(order: Sequence[Value], wrt: Value) -> set[Value]:
+    """The nodes of ``order`` that depend on ``wrt`` (``wrt`` included)."""
+    reaching: set[Value] = set()
+    for node in order:  # parents come first, so one pass is enough
+        if node is wrt or any(parent in reaching for parent in node.parents):
+            reaching.add(node)
+    return reaching
+
+
+def _count_paths(order: Sequence[Value], reaching: set[Value], wrt: Value) -> dict[Value, int]:
+    """Number of paths from ``wrt`` to each reaching node (exact, may be huge)."""
+    counts: dict[Value, int] = {}
+    for node in order:
+        if node not in reaching:
+            continue
+        if node is wrt:
+            counts[node] = 1
+        else:
+            counts[node] = sum(counts.get(parent, 0) for parent in node.parents)
+    return counts
+
+
+def _list_paths(root: Value, wrt: Value, reaching: set[Value]) -> list[ChainPath]:
+    """Every path from ``root`` down to ``wrt``, depth first with an explicit stack."""
+    paths: list[ChainPath] = []
+    stack: list[tuple[Value, tuple[ChainStep, ...]]] = [(root, ())]
+    while stack:
+        node, steps = stack.pop()
+        if node is wrt:
+            paths.append(ChainPath(steps))
+            continue
+        # Reversed so that the first parent's paths come out first.
+        for slot in reversed(range(len(node.parents))):
+            parent = node.parents[slot]
+            if parent in reaching:
+                step = ChainStep(node, parent, slot, node.local_grads[slot])
+                stack.append((parent, (*steps, step)))
+    return paths
+
+
+def chain_rule(root: Value, wrt: Value, *, max_paths: int = DEFAULT_MAX_PATHS) -> ChainRule:
+    """The paths from ``wrt`` to ``root`` with their local derivatives, as data.
+
+    Args:
+        root: The output ``y``.
+        wrt: The node ``x``; any node of ``root``'s graph (a leaf or not).
+        max_paths: List the paths only if there are at most this many.
+
+    Returns:
+        A :class:`ChainRule`; no ``grad`` is changed.
+
+    Raises:
+        TypeError: ``root`` or ``wrt`` is not a Value.
+        ValueError: ``max_paths`` is negative.
+    """
+    for name, node in (("root", root), ("wrt", wrt)):
+        if not isinstance(node, Value):
+            raise TypeError(f"explain: {name} must be a Value, got {type(node).__name__}.")
+    if max_paths < 0:
+        raise ValueError(f"explain: max_paths must be >= 0, got {max_paths}.")
+    order = topological_order(root)
+    reaching = _nodes_reaching(order, wrt)
+    count = _count_paths(order, reaching, wrt).get(root, 0)
+    paths = _list_paths(root, wrt, reaching) if count <= max_paths else []
+    backprop = reverse_sweep(root).get(wrt, 0.0)
+    return ChainRule(root, wrt, count, tuple(paths), backprop)
+
+
+# ----------------------------------------------------------------------------
+# Text
+# ----------------------------------------------------------------------------
+def _derivative(names: dict[Value, str], step: ChainStep) -> str:
+    """``dM/dI``; ``dI/da[2]`` when the parent fills several slots (``a * a``)."""
+    name = f"d{names[step.child]}/d{names[step.parent]}"
+    if sum(p is step.parent for p in step.child.parents) > 1:
+        name += f"[{step.slot + 1}]"
+    return name
+
+
+def _shorten(items: list[str], separator: str) -> str:
+    """Join, leaving out the middle of very long paths."""
+    if len(items) <= MAX_FACTORS_SHOWN:
+        return separator.join(items)
+    half = MAX_FACTORS_SHOWN // 2
+    hidden = len(items) - 2 * half
+    return separator.join([*items[:half], f"... ({hidden} more)", *items[-half:]])
+
+
+def _path_lines(names: dict[Value, str], rule: ChainRule, path: ChainPath, number: int) -> list[str]:
+    """A path as its nodes, then its product in symbols and in numbers."""
+    y, x = names[rule.root], names[rule.wrt]
+    nodes = [names[rule.wrt]] + [names[step.child] for step in reversed(path.steps)]
+    symbols = _shorten([_derivative(names, step) for step in path.steps], " * ")
+    numbers = _shorten([format_number(step.local) for step in path.steps], " * ")
+    product = f"{numbers} = {format_number(path.product)}" if len(path.steps) > 1 else numbers
+    if rule.path_count == 1:
+        return ["  " + _shorten(nodes, " -> "), f"  d{y}/d{x} = {symbols} = {product}"]
+    return [f"  path {number}: " + _shorten(nodes, " -> "), f"    {symbols} = {product}"]
+
+
+def _local_derivative_lines(names: dict[Value, str], rule: ChainRule) -> list[str]:
+    seen: set[tuple[int, int]] = set()
+    lines = []
+    for path in rule.paths:
+        for step in path.steps:
+            key = (id(step.child), step.slot)
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(
+                f"  {_derivative(names, step)} = {format_number(step.local)}"
+                f"    ({local_derivative_formula(step.child, step.slot)})"
+            )
+    return lines
+
+
+def explain(root: Value, wrt: Value, *, max_paths: int = DEFAULT_MAX_PATHS) -> str:
+    """Walk the chain rule from ``root`` back to ``wrt``, in words and numbers.
+
+    Lists the local derivatives on the way (with the table's formula for
+    each), every path from ``wrt`` to ``root`` as the product of its local
+    derivatives, the sum over the paths, and what backpropagation gives. For
+    the worked example (I = w*x, M = I + b, D = M - yc, L = D**2)::
+
+        dL/dw = dL/dD * dD/dM * dM/dI * dI/dw
+              = 6 * 1 * 1 * 5 = 30
+
+    Nodes are named by their labels; unlabelled ones get ``<op>#<i>`` (see
+    :func:`node_names`). When there are more than ``max_paths`` paths, only
+    their number and the backprop total are given.
+
+    No ``grad`` is changed: the backprop total comes from the same sweep as
+    ``root.backward()``, run on a private table that starts at zero.
+
+    Args:
+        root: The output ``y``, e.g. a loss.
+        wrt: The node ``x`` (a parameter, an input or any intermediate node).
+        max_paths: The most paths to list.
+
+    Returns:
+        The explanation, several lines of text.
+
+    Raises:
+        TypeError: ``root`` or ``wrt`` is not a Value.
+        ValueError: ``max_paths`` is negative.
+    """
+    rule = chain_rule(root, wrt, max_paths=max_paths)
+    order = topological_order(root)
+    names = dict(zip(order, node_names(order)))
+    if wrt not in names:
+        names[wrt] = wrt.label or "wrt"
+    y, x = names[root], names[wrt]
+    total = format_number(rule.backprop)
+    lines = [f"How {y} depends on {x}: the chain rule for d{y}/d{x}"]
+
+    if rule.path_count == 0:
+        lines.append(f"  No path leads from {x} to {y}: {y} does not depend on {x}, so d{y}/d{x} = 0.")
+        return "\n".join(lines)
+    if wrt is root:
+        lines.append(f"  {x} is the output itself: d{y}/d{x} = 1 (the seed of backward()).")
+        return "\n".join(lines)
+    if not rule.listed:
+        lines.append(
+            f"  {rule.path_count:,} paths lead from {x} to {y}: too many to list "
+            f"(max_paths={max_paths})."
+        )
+        lines.append(
+            f"  Backpropagation adds them all up in one sweep: d{y}/d{x} = {total}"
+        )
+        return "\n".join(lines)
+
+    lines.append("Local derivatives on the way (stored when each node was computed):")
+    lines.extend(_local_derivative_lines(names, rule))
+    if rule.path_count == 1:
+        lines.append(
+            f"1 path leads from {x} to {y}; d{y}/d{x} is the product of the local "
+            "derivatives along it:"
+        )
+    else:
+        lines.append(
+            f"{rule.path_count} paths lead from {x} to {y}; d{y}/d{x} is the sum of "
+            "their products:"
+        )
+    for number, path in enumerate(rule.paths, start=1):
+        lines.extend(_path_lines(names, rule, path, number))
+    path_sum = rule.sum_over_paths
+    if rule.path_count > 1:
+        terms = _shorten([format_number(path.product) for path in rule.paths], " + ")
+        lines.append(f"Sum over the paths: d{y}/d{x} = {terms} = {format_number(path_sum)}")
+    agree = "the same number" if format_number(path_sum) == total else "equal up to rounding"
+    lines.append(f"Backpropagation ({y}.backward()) gives d{y}/d{x} = {total} ({agree}).")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------
+# The backward pass, step by step
+# ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BackwardStep:
+    """One ``parent.grad += local * upstream`` of the backward pass.
+
+    Attributes:
+        node: The node whose gradient is passed back (``upstream`` = its grad).
+        parent: The parent that receives it.
+        slot: Which of ``node``'s parents (0 = first argument).
+        local: d(node)/d(parent), stored when ``node`` was computed.
+        upstream: d(root)/d(node), complete by the time this step runs.
+        before: ``parent``'s gradient before the step.
+        after: ``parent``'s gradient after the step.
+    """
+
+    node: Value
+    parent: Value
+    slot: int
+    local: float
+    upstream: float
+    before: float
+    after: float
+
+
+def backward_steps(root: Value) -> list[BackwardStep]:
+    """Every step of ``root.backward()`` in the order it runs, from zeroed gradients.
+
+    Like ``backward()``, a node whose gradient is 0 (behind an inactive relu,
+    say) passes nothing on, so its edges have no step.
+
+    No ``grad`` is changed (the sweep runs on a private table).
+
+    Args:
+        root: The output to differentiate.
+
+    Returns:
+        One :class:`BackwardStep` per edge of the graph, in execution order.
+    """
+    order = topological_order(root)
+    grads = dict.fromkeys(order, 0.0)
+    grads[root] = 1.0
+    steps = []
+    for node in reversed(order):
+        upstream = grads[node]
+        if upstream == 0.0:
+            continue  # backward() skips it too: every term would be local * 0
+        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            before = grads[parent]
+            grads[parent] = before + local * upstream
+            steps.append(BackwardStep(node, parent, slot, local, upstream, before, grads[parent]))
+    return steps
+
+
+def trace_backward(root: Value, *, max_steps: int = DEFAULT_MAX_STEPS) -> str:
+    """The backward pass as it runs, one line per ``parent.grad += local * upstream``.
+
+    For the worked example the first lines are::
+
+        L.grad = 1   (the seed: dL/dL = 1)
+          L = square(D):   D.grad += 6 * 1  ->  D.grad = 6
+
+    Gradients are shown as if they all started at 0 (as after zeroing them);
+    no ``grad`` is changed. Like ``backward()``, computed nodes whose gradient
+    is 0 pass nothing on; a last line counts them. Graphs with more than
+    ``max_steps`` steps are cut short, with the number of steps left out.
+
+    Args:
+        root: The output to differentiate.
+        max_steps: The most steps to show.
+
+    Returns:
+        The trace, one line per step.
+
+    Raises:
+        ValueError: ``max_steps`` is negative.
+    """
+    if max_steps < 0:
+        raise ValueError(f"trace_backward: max_steps must be >= 0, got {max_steps}.")
+    order = topological_order(root)
+    names = dict(zip(order, node_names(order)))
+    steps = backward_steps(root)
+    lines = [f"{names[root]}.grad = 1   (the seed: d{names[root]}/d{names[root]} = 1)"]
+    rows: list[tuple[str, str]] = []
+    previous_node = None
+    for step in steps[:max_steps]:
+        header = ""
+        if step.node is not previous_node:
+            arguments = ", ".join(names[p] for p in step.node.parents)
+            header = f"{names[step.node]} = {step.node.op}({arguments}):"
+            previous_node = step.node
+        parent = names[step.parent]
+        rows.append((
+            header,
+            f"{parent}.grad += {format_number(step.local)} * {format_number(step.upstream)}"
+            f"  ->  {parent}.grad = {format_number(step.after)}",
+        ))
+    width = max((len(header) for header, _ in rows), default=0)
+    lines.extend(f"  {header:<{width}}  {update}" for header, update in rows)
+    if len(steps) > max_steps:
+        lines.append(
+            f"  ... {len(steps) - max_steps:,} more steps (trace_backward(root, "
+            f"max_steps={len(steps)}) shows them all)"
+        )
+    grads = reverse_sweep(root)
+    silent = sum(1 for node in order if node.parents and grads[node] == 0.0)
+    if silent:
+        lines.append(
+            f"  ({silent} computed node(s) had gradient 0 and passed nothing on, "
+            "as in backward())"
+        )
+    return "\n".join(lines)
