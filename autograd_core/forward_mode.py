@@ -83,65 +83,65 @@ class Dual:
 
     # ----- arithmetic ----------------------------------------------------------
     def __add__(self, other: DualOperand) -> Dual:
-        return apply_dual(_ADD, (self, other))
+        return _binary(_ADD, self, other)
 
     def __radd__(self, other: DualOperand) -> Dual:
-        return apply_dual(_ADD, (other, self))
+        return _binary(_ADD, other, self)
 
     def __sub__(self, other: DualOperand) -> Dual:
-        return apply_dual(_SUB, (self, other))
+        return _binary(_SUB, self, other)
 
     def __rsub__(self, other: DualOperand) -> Dual:
-        return apply_dual(_SUB, (other, self))
+        return _binary(_SUB, other, self)
 
     def __mul__(self, other: DualOperand) -> Dual:
-        return apply_dual(_MUL, (self, other))
+        return _binary(_MUL, self, other)
 
     def __rmul__(self, other: DualOperand) -> Dual:
-        return apply_dual(_MUL, (other, self))
+        return _binary(_MUL, other, self)
 
     def __truediv__(self, other: DualOperand) -> Dual:
-        return apply_dual(_DIV, (self, other))
+        return _binary(_DIV, self, other)
 
     def __rtruediv__(self, other: DualOperand) -> Dual:
-        return apply_dual(_DIV, (other, self))
+        return _binary(_DIV, other, self)
 
     def __pow__(self, exponent: DualOperand) -> Dual:
         """``x ** c`` for a number c (the ``pow`` row), ``x ** y`` for a Dual y (``powv``)."""
         if isinstance(exponent, Dual):
-            return apply_dual(_POWV, (self, exponent))
-        return apply_dual(_POW, (self,), as_float(exponent, "pow"))
+            return _binary(_POWV, self, exponent)
+        return _unary(_POW, self, as_float(exponent, "pow"))
 
     def __rpow__(self, base: DualOperand) -> Dual:
-        return apply_dual(_POWV, (base, self))
+        return _binary(_POWV, base, self)
 
     def __neg__(self) -> Dual:
-        return apply_dual(_NEG, (self,))
+        return _unary(_NEG, self)
 
     # ----- elementary functions ------------------------------------------------
     def square(self) -> Dual:
         """y = x**2, tangent 2x * dx."""
-        return apply_dual(_SQUARE, (self,))
+        return _unary(_SQUARE, self)
 
     def exp(self) -> Dual:
         """y = e**x, tangent y * dx."""
-        return apply_dual(_EXP, (self,))
+        return _unary(_EXP, self)
 
     def log(self) -> Dual:
         """y = ln x, tangent dx / x. Raises DomainError for x <= 0."""
-        return apply_dual(_LOG, (self,))
+        return _unary(_LOG, self)
 
     def tanh(self) -> Dual:
         """y = tanh x, tangent (1 - y**2) dx."""
-        return apply_dual(_TANH, (self,))
+        return _unary(_TANH, self)
 
     def sigmoid(self) -> Dual:
         """y = 1/(1 + e**-x), tangent y (1 - y) dx."""
-        return apply_dual(_SIGMOID, (self,))
+        return _unary(_SIGMOID, self)
 
     def relu(self) -> Dual:
         """y = max(x, 0), tangent step(x) dx."""
-        return apply_dual(_RELU, (self,))
+        return _unary(_RELU, self)
 
     @staticmethod
     def sum(values: Iterable[DualOperand]) -> Dual:
@@ -162,6 +162,40 @@ def _as_dual(x: object, operation: str) -> Dual:
     return Dual(as_float(x, operation))
 
 
+_new_dual = Dual.__new__
+
+
+def _dual_of(primal: float, tangent: float) -> Dual:
+    """A Dual from two floats the engine computed itself (no re-validation)."""
+    result = _new_dual(Dual)
+    result.primal = primal
+    result.tangent = tangent
+    return result
+
+
+def _unary(operation: Operation, x: Dual, constant: float | None = None) -> Dual:
+    """Apply a one-input row: tangent(y) = dy/dx * tangent(x)."""
+    primal = x.primal
+    if constant is None:
+        y = operation.forward(scalar_math, primal)
+        (local,) = operation.local_grads(scalar_math, y, primal)
+    else:
+        y = operation.forward(scalar_math, primal, constant)
+        (local,) = operation.local_grads(scalar_math, y, primal, constant)
+    return _dual_of(y, local * x.tangent)
+
+
+def _binary(operation: Operation, a: DualOperand, b: DualOperand) -> Dual:
+    """Apply a two-input row: tangent(y) = dy/da * tangent(a) + dy/db * tangent(b)."""
+    if a.__class__ is not Dual:
+        a = _as_dual(a, operation.name)
+    if b.__class__ is not Dual:
+        b = _as_dual(b, operation.name)
+    y = operation.forward(scalar_math, a.primal, b.primal)  # type: ignore[union-attr]
+    local_a, local_b = operation.local_grads(scalar_math, y, a.primal, b.primal)  # type: ignore[union-attr]
+    return _dual_of(y, local_a * a.tangent + local_b * b.tangent)  # type: ignore[union-attr]
+
+
 def apply_dual(
     operation: Operation, inputs: Sequence[DualOperand], constant: float | None = None
 ) -> Dual:
@@ -169,7 +203,9 @@ def apply_dual(
 
     primal = ``row.forward(scalar_math, *primals)`` and
     tangent = sum_i ``local_grads[i] * tangent_i``, the local derivatives
-    coming from the same row that reverse mode stores on its nodes.
+    coming from the same row that reverse mode stores on its nodes. This is
+    the generic form; the operators and methods of :class:`Dual` do the same
+    through shortcuts for one and two inputs.
 
     Args:
         operation: The row of the table.
@@ -198,12 +234,8 @@ def apply_dual(
     local_grads = operation.local_grads(scalar_math, primal, *arguments)
     tangent = 0.0
     for local, dual in zip(local_grads, duals):
-        if dual.tangent != 0.0:  # constants (tangent 0) contribute nothing
-            tangent += local * dual.tangent
-    result = Dual.__new__(Dual)
-    result.primal = float(primal)
-    result.tangent = float(tangent)
-    return result
+        tangent += local * dual.tangent
+    return _dual_of(float(primal), float(tangent))
 
 
 def jvp(

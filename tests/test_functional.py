@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -263,3 +266,43 @@ def test_newton_with_the_hessian_solves_rosenbrock() -> None:
         det = a * d - b * c
         x, y = x - (d * gx - b * gy) / det, y - (a * gy - c * gx) / det
     assert (x, y) == pytest.approx((1.0, 1.0), abs=1e-12)
+
+
+# ----- the README section ------------------------------------------------------------
+def flatten(value: Any) -> list[Any]:
+    """Nested tuples and lists as one flat list (for approximate comparison)."""
+    if isinstance(value, (tuple, list)):
+        return [item for part in value for item in flatten(part)]
+    return [value.data if isinstance(value, Value) else value]
+
+
+def test_the_readme_section_runs_and_its_comments_hold() -> None:
+    """Every snippet of the README's higher-order section runs, and each value stated in a comment holds."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Higher-order derivatives and forward mode")
+    end = readme.index("\n## ", start + 1)
+    blocks = re.findall(r"```python\n(.*?)```", readme[start:end], flags=re.DOTALL)
+    assert blocks and "grad(grad(f))" in blocks[0] and len(blocks[0].strip().splitlines()) == 3
+    namespace: dict[str, Any] = {}
+    checked = 0
+    for block in blocks:
+        exec(compile(block, "README", "exec"), namespace)  # noqa: S102 - our own README
+        for line in block.splitlines():
+            code, _, comment = line.partition("#")
+            try:  # the stated value: the comment, or its last "= ..." part
+                expected = ast.literal_eval(comment.rsplit("= ", 1)[-1].strip())
+            except (ValueError, SyntaxError):
+                continue
+            statement = ast.parse(code.strip()).body[0]
+            if isinstance(statement, ast.Assign):  # (name,) = ... or name = ...
+                target = statement.targets[0]
+                name = target.elts[0].id if isinstance(target, ast.Tuple) else target.id  # type: ignore[attr-defined]
+                actual = namespace[name]
+            else:
+                expression = statement.value  # type: ignore[attr-defined]
+                if isinstance(expression, ast.Call) and getattr(expression.func, "id", "") == "print":
+                    expression = expression.args[0]
+                actual = eval(compile(ast.Expression(expression), "README", "eval"), namespace)  # noqa: S307
+            assert flatten(actual) == pytest.approx(flatten(expected), rel=1e-12), line
+            checked += 1
+    assert checked >= 5
