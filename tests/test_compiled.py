@@ -444,3 +444,16 @@ def test_readme_example_runs_and_learns() -> None:
     exec(compile(code, "README compiled batch mode", "exec"), namespace)  # noqa: S102 - our README
     outputs, y_test = namespace["outputs"], namespace["y_test"]
     assert np.mean(np.argmax(outputs[:, 1:], axis=1) == y_test) >= 0.95  # type: ignore[index, call-overload]
+
+
+def test_unverified_compile_gives_the_same_program() -> None:
+    """verify=False skips the second trace and the gradient check but computes the same gradients."""
+    model, parameters = small_mlp([3, 4, 1], "relu", random.Random(8))
+
+    def loss(x: list[Value]) -> Value:
+        return model(x)[0].square()
+
+    X = np.random.default_rng(8).normal(size=(5, 3))
+    checked = compile_batch(loss, parameters, (3,)).gradient(X)[1]
+    unchecked = compile_batch(loss, parameters, (3,), verify=False).gradient(X)[1]
+    np.testing.assert_array_equal(checked, unchecked)

@@ -325,6 +325,7 @@ def compile_batch(
     *,
     reduction: Reduction = "sum",
     example: Sequence[ArrayLike] | None = None,
+    verify: bool = True,
 ) -> BatchProgram:
     """Trace ``function`` for one sample and compile it to run over batches.
 
@@ -339,6 +340,12 @@ def compile_batch(
             per-sample losses; ``"mean"``: their average.
         example: Optionally one real sample (one sequence per argument) to
             trace with; by default placeholders get numbers in (0.1, 1).
+        verify: Trace a second time with other placeholder values and compare
+            the two graphs, and compare the program's gradient on the traced
+            sample with the plain engine's (default). False skips both, which
+            roughly halves the compile time of a large graph; the program's
+            outputs are still checked on the traced sample and on the first
+            real batch.
 
     Returns:
         The compiled program.
@@ -358,9 +365,25 @@ def compile_batch(
     first_values = (
         _example_values(widths, example) if example is not None else _placeholder_values(widths, 1)
     )
-    second_values = _placeholder_values(widths, 2)
     first = trace(function, parameters, first_values)
-    second = trace(function, parameters, second_values)
+    if verify:
+        _compare_traces(first, trace(function, parameters, _placeholder_values(widths, 2)))
+    collector_was_enabled = gc.isenabled()
+    gc.disable()  # the graph has no reference cycles; see trace()
+    try:
+        schedule = build_schedule(first)
+        program = BatchProgram(function, parameters, first, schedule, reduction)
+        _check_vectorised_forms(program, parameters, first_values, verify)
+    finally:
+        if collector_was_enabled:
+            gc.enable()
+    # The program keeps only numbers: let the traced Values go.
+    program.graph = dataclasses.replace(first, constant_leaves=(), output_values=())
+    return program
+
+
+def _compare_traces(first: TracedGraph, second: TracedGraph) -> None:
+    """Refuse a function whose graph differs between two traces, or that captures Values."""
     if first.structure() != second.structure():
         raise TraceError(
             "compile_batch: the function builds a different graph for different inputs ("
@@ -378,24 +401,13 @@ def compile_batch(
                 "`parameters` (it would get no gradient otherwise); if it is a fixed "
                 "number, use a plain float."
             )
-    collector_was_enabled = gc.isenabled()
-    gc.disable()  # the graph has no reference cycles; see trace()
-    try:
-        schedule = build_schedule(first)
-        program = BatchProgram(function, parameters, first, schedule, reduction)
-        _check_vectorised_forms(program, parameters, first_values)
-    finally:
-        if collector_was_enabled:
-            gc.enable()
-    # The program keeps only numbers: let the traced Values go.
-    program.graph = dataclasses.replace(first, constant_leaves=(), output_values=())
-    return program
 
 
 def _check_vectorised_forms(
     program: BatchProgram,
     parameters: Sequence[Value],
     values: list[list[float]],
+    compare_gradients: bool,
 ) -> None:
     """Run the program on the traced sample and compare it with the plain engine."""
     sample = np.array([x for part in values for x in part], dtype=float)[None, :]
@@ -405,7 +417,7 @@ def _check_vectorised_forms(
     try:
         runner.forward()
         got = runner.outputs()[0]
-        gradient = runner.backward(1.0)
+        gradient = runner.backward(1.0) if compare_gradients else None
     except (ArithmeticError, DomainError):
         raise
     except Exception as error:
