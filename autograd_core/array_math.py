@@ -23,7 +23,7 @@ branches), so results agree with the plain engine to the last bit or two.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
+from typing import TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,7 +32,7 @@ from autograd_core.errors import DomainError
 from autograd_core.scalar_math import EXP_MAX_INPUT
 
 Array = NDArray[np.float64]
-ArrayLike = Union[Array, float]
+ArrayLike: TypeAlias = "Array | float"
 
 __all__ = [
     "EXP_MAX_INPUT",
@@ -88,10 +88,11 @@ def div(a: ArrayLike, b: ArrayLike) -> Array:
             "denominator, e.g. add a small constant (x / (y + 1e-12)), or remove "
             "that sample."
         )
-    return np.divide(a, b)
+    quotient: Array = np.divide(a, b)
+    return quotient
 
 
-def pow(x: ArrayLike, c: float) -> Array:  # noqa: A001 - the table's own name for x ** c
+def pow(x: ArrayLike, c: ArrayLike) -> Array:
     """x ** c elementwise for a fixed number (or array) ``c``.
 
     Raises:
@@ -117,7 +118,7 @@ def pow(x: ArrayLike, c: float) -> Array:  # noqa: A001 - the table's own name f
             "abs(x) or x.square()."
         )
     with np.errstate(over="ignore"):
-        result = np.power(base, exponent)
+        result: Array = np.power(base, exponent)
     overflowed = np.isinf(result)
     if overflowed.any():
         value, where = first_offender(base, overflowed)
@@ -231,4 +232,5 @@ def logsumexp(xs: Sequence[ArrayLike]) -> Array:
     total = np.exp(np.subtract(xs[0], peak))
     for x in xs[1:]:
         total = total + np.exp(np.subtract(x, peak))
-    return peak + np.log(total)
+    result: Array = peak + np.log(total)
+    return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -54,7 +55,7 @@ def small_mlp(sizes: Sequence[int], activation: str, rng: random.Random) -> tupl
     """A plain-Value MLP (no nn import needed): the model function and its parameters."""
     layers = [
         [([Value(rng.uniform(-1, 1)) for _ in range(nin)], Value(rng.uniform(-0.5, 0.5))) for _ in range(nout)]
-        for nin, nout in zip(sizes, sizes[1:])
+        for nin, nout in pairwise(sizes)
     ]
     parameters = [p for layer in layers for weights, bias in layer for p in (*weights, bias)]
 
@@ -90,7 +91,10 @@ def test_every_row_compiles_to_the_engine_gradient(row: Operation) -> None:
         biases = [Value(0.0) for _ in range(count)]
         parameters = [*weights, *biases]
 
-        def loss(x: list[Value], constant: float | None = constant) -> Value:
+        def loss(
+            x: list[Value], constant: float | None = constant,
+            weights: list[Value] = weights, biases: list[Value] = biases,
+        ) -> Value:
             inputs = [w * xi + b for w, xi, b in zip(weights, x, biases)]
             return apply_operation(row, inputs, constant)
 
@@ -199,7 +203,7 @@ def test_random_graphs_match_the_plain_engine(seed: int, batch: int, size: int) 
     got_loss, got = program.gradient(X)
     assert got_loss == pytest.approx(expected_loss, rel=1e-12, abs=1e-12)
     assert_close(got, expected, scale=max(1.0, float(np.abs(expected).max())))
-    per_node_loss, per_node = PerNodeProgram(program.graph, parameters).gradient(X)
+    _, per_node = PerNodeProgram(program.graph, parameters).gradient(X)
     assert_close(per_node, expected, scale=max(1.0, float(np.abs(expected).max())))
 
 

@@ -214,7 +214,7 @@ class BatchProgram:
         with no_grad():
             result = self.function(*arguments)
         items = result if isinstance(result, (list, tuple)) else [result]
-        return [item.data if isinstance(item, Value) else float(item) for item in items]
+        return [item.data if isinstance(item, Value) else float(item) for item in items]  # type: ignore[arg-type]
 
     # ----- running ---------------------------------------------------------------
     def forward(self, *arrays: ArrayLike) -> Array:

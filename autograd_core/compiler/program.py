@@ -72,7 +72,7 @@ def _view(store: Array, access: Access, size: int, factor: tuple[int, int] | Non
     if access.pattern == SINGLE:
         view = store[start : start + 1]
         return view.reshape(1, 1, width) if factor else view
-    assert factor is not None  # noqa: S101 - REPEAT and TILE come with a factor
+    assert factor is not None
     if access.pattern == REPEAT:
         return store[start : start + factor[0]].reshape(factor[0], 1, width)
     return store[start : start + factor[1]].reshape(1, factor[1], width)
@@ -124,7 +124,7 @@ class _Put:
     ``np.add.reduceat`` instead of the slow ``np.add.at``.
     """
 
-    __slots__ = ("axes", "target", "store", "rows", "order", "starts", "unique", "assign", "plans")
+    __slots__ = ("assign", "axes", "order", "plans", "rows", "starts", "store", "target", "unique")
 
     def __init__(
         self,
@@ -198,7 +198,7 @@ class _Put:
         store = self.store
         flat = contribution.reshape(len(self.rows), store.shape[1])
         rows = self.rows
-        if self.order is not None:
+        if self.order is not None and self.starts is not None and self.unique is not None:
             flat = np.add.reduceat(flat[self.order], self.starts, axis=0)
             rows = self.unique
         if self.assign:
@@ -299,10 +299,10 @@ class _Contraction:
         """The block's contribution to the sum, shape (size, width); into ``out`` if given."""
         self.inner.gather()
         if self.matrix:
-            if out is not None:
-                return np.matmul(self.a2.T, self.b2, out=out)
-            return np.matmul(self.a2.T, self.b2)
-        return np.einsum("jkw,jkw->kw", self.a, self.b)
+            product: Array = np.matmul(self.a2.T, self.b2, out=out)
+            return product
+        summed: Array = np.einsum("jkw,jkw->kw", self.a, self.b)
+        return summed
 
     def bind_backward(self, runner: GroupedRunner, written: _Written) -> None:
         for slot, access in enumerate(self.inner.step.inputs):
@@ -385,7 +385,7 @@ class _SumStep(_RowStep):
 
     @staticmethod
     def batch_width(contraction: _Contraction) -> int:
-        return max(contraction.a.shape[2], contraction.b.shape[2])
+        return int(max(contraction.a.shape[2], contraction.b.shape[2]))
 
     def bind_backward(self, runner: GroupedRunner, written: _Written) -> None:
         for slot, end, what in self.parts:

@@ -38,7 +38,7 @@ from itertools import chain
 import numpy as np
 from numpy.typing import NDArray
 
-from autograd_core.compiler.trace import CONSTANT, INPUT, OPERATION, PARAMETER, TracedGraph
+from autograd_core.compiler.trace import CONSTANT, INPUT, PARAMETER, TracedGraph
 from autograd_core.ops import Operation
 
 IntArray = NDArray[np.intp]
@@ -238,7 +238,8 @@ class _Edges:
 
     def matrix(self, nodes: IntArray, arity: int) -> IntArray:
         """Parents of ``nodes`` (all with ``arity`` parents) as a (nodes, arity) array."""
-        return self.flat[self.offsets[nodes][:, None] + np.arange(arity)]
+        parents: IntArray = self.flat[self.offsets[nodes][:, None] + np.arange(arity)]
+        return parents
 
 
 def _node_properties(
@@ -277,8 +278,8 @@ def _node_properties(
         for i in operations.tolist():
             ps = flat[edges.offsets[i] : edges.offsets[i + 1]].tolist()
             levels[i] = 1 + max([levels[p] for p in ps])
-            batch[i] = any([batch[p] for p in ps])
-            need[i] = any([need[p] for p in ps])
+            batch[i] = any(batch[p] for p in ps)
+            need[i] = any(need[p] for p in ps)
         level, batched, needs = np.array(levels), np.array(batch), np.array(need)
     # Only what the first output (the loss) depends on takes part in backward;
     # further outputs (e.g. the logits, for accuracy) are computed forward only.
@@ -458,7 +459,7 @@ def build_schedule(graph: TracedGraph) -> Schedule:
                 access.rows = np.ascontiguousarray(access.rows)
                 access.unique_rows = len(np.unique(access.rows)) == len(access.rows)
         row = graph.ops[first]
-        assert row is not None  # noqa: S101 - an operation node always has its row
+        assert row is not None
         steps.append(
             Step(
                 row=row,

@@ -98,9 +98,10 @@ class TracedGraph:
 
 def _as_outputs(result: object) -> list[Value]:
     """The function's result as a list of Values (a loss is a list of one)."""
-    items = list(result) if isinstance(result, (list, tuple)) else [result]
+    items: list[object] = list(result) if isinstance(result, (list, tuple)) else [result]
     if not items:
         raise TraceError("compile: the function returned an empty sequence; return a loss Value.")
+    values: list[Value] = []
     for item in items:
         if not isinstance(item, Value):
             raise TraceError(
@@ -108,7 +109,8 @@ def _as_outputs(result: object) -> list[Value]:
                 f"Values, got {type(item).__name__} {item!r}. Build the result from "
                 "the inputs and parameters it is given."
             )
-    return items
+        values.append(item)
+    return values
 
 
 def _merged_order(outputs: Sequence[Value]) -> list[Value]:
