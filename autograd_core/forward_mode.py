@@ -191,9 +191,9 @@ def _binary(operation: Operation, a: DualOperand, b: DualOperand) -> Dual:
         a = _as_dual(a, operation.name)
     if b.__class__ is not Dual:
         b = _as_dual(b, operation.name)
-    y = operation.forward(scalar_math, a.primal, b.primal)  # type: ignore[union-attr]
-    local_a, local_b = operation.local_grads(scalar_math, y, a.primal, b.primal)  # type: ignore[union-attr]
-    return _dual_of(y, local_a * a.tangent + local_b * b.tangent)  # type: ignore[union-attr]
+    y = operation.forward(scalar_math, a.primal, b.primal)
+    local_a, local_b = operation.local_grads(scalar_math, y, a.primal, b.primal)
+    return _dual_of(y, local_a * a.tangent + local_b * b.tangent)
 
 
 def apply_dual(

@@ -34,14 +34,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Union
+from typing import Any
 
 from autograd_core.grad_mode import grad_mode
 from autograd_core.higher_order import gradients
 from autograd_core.value import Value, as_float
 
 #: Which positional arguments to differentiate: one index, or several.
-ArgNums = Union[int, Sequence[int]]
+ArgNums = int | Sequence[int]
 
 
 class _TransformDepth:
@@ -83,8 +83,10 @@ def _positions(argnums: ArgNums | None, n_args: int, name: str) -> tuple[int, ..
     """The argument indices to differentiate, checked against the call."""
     if argnums is None:
         if n_args == 0:
-            raise ValueError(f"{name}: the function was called without arguments; "
-                             "there is nothing to differentiate.")
+            raise ValueError(
+                f"{name}: the function was called without arguments; "
+                "there is nothing to differentiate."
+            )
         return tuple(range(n_args))
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not positions:
@@ -152,9 +154,7 @@ def _shape(results: list[Any], argnums: ArgNums | None) -> Any:
     return results[0] if isinstance(argnums, int) else tuple(results)
 
 
-def value_and_grad(
-    f: Callable[..., Any], argnums: ArgNums = 0
-) -> Callable[..., tuple[Any, Any]]:
+def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
     """A function that returns ``f``'s value and its gradient in one pass.
 
     Args:

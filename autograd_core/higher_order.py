@@ -31,6 +31,7 @@ from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS
 from autograd_core.value import Value
 
+
 def _check_output(output: object) -> Value:
     if not isinstance(output, Value):
         raise TypeError(

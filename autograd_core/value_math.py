@@ -38,7 +38,7 @@ def div(a: Operand, b: Operand) -> Value:
     return _as_value(a) / b
 
 
-def pow(x: Operand, c: Operand) -> Value:  # noqa: A001 - the table's own name for x ** c
+def pow(x: Operand, c: Operand) -> Value:
     """y = x ** c as a node.
 
     A plain number ``c`` gives the ``pow`` row (only x is differentiated); a

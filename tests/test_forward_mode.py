@@ -117,8 +117,19 @@ def test_dual_has_a_method_for_every_row_value_has_one_for() -> None:
     methods = {name for name in OPERATIONS if callable(getattr(Value, name, None))}
     missing = sorted(name for name in methods if not callable(getattr(Dual, name, None)))
     assert not missing, f"add these methods to Dual: {missing}"
-    for operator in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
-                     "__truediv__", "__rtruediv__", "__pow__", "__rpow__", "__neg__"):
+    for operator in (
+        "__add__",
+        "__radd__",
+        "__sub__",
+        "__rsub__",
+        "__mul__",
+        "__rmul__",
+        "__truediv__",
+        "__rtruediv__",
+        "__pow__",
+        "__rpow__",
+        "__neg__",
+    ):
         assert hasattr(Dual, operator)
 
 
@@ -154,7 +165,7 @@ def test_n_forward_passes_give_the_whole_gradient(program: Program, point: list[
 
 def test_jvp_on_the_seed_example() -> None:
     """Moving only w: dL/dw = 30 at x=5, w=10, b=1, yc=48; along (1,1,1,1): 60+30+6-6 = 90."""
-    L = lambda x, w, b, yc: (w * x + b - yc).square()  # noqa: E731
+    L = lambda x, w, b, yc: (w * x + b - yc).square()
     assert jvp(L, [5.0, 10.0, 1.0, 48.0], [0.0, 1.0, 0.0, 0.0]) == (9.0, 30.0)
     assert jvp(L, [5.0, 10.0, 1.0, 48.0], [1.0, 1.0, 1.0, 1.0]) == (9.0, 90.0)
 
@@ -164,7 +175,13 @@ def test_jvp_matches_pytorch() -> None:
     torch = pytest.importorskip("torch")
 
     def f(x: Any, y: Any) -> Any:
-        return (x * y).tanh() + (y / (x * x + 1.0)).exp() + (x.sigmoid() + 0.5) ** y - (y.square() + 1.0).log() + x ** 3.0
+        return (
+            (x * y).tanh()
+            + (y / (x * x + 1.0)).exp()
+            + (x.sigmoid() + 0.5) ** y
+            - (y.square() + 1.0).log()
+            + x**3.0
+        )
 
     point, direction = (0.4, -0.7), (0.3, 1.1)
     ours = jvp(f, point, direction)

@@ -54,7 +54,7 @@ points = st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3)
 # ----- grad -----------------------------------------------------------------------
 def test_grad_and_its_compositions_on_a_cube() -> None:
     """f = x**3: f' = 3x**2, f'' = 6x, f''' = 6, f'''' = 0, each by wrapping grad once more."""
-    cube = lambda x: x**3  # noqa: E731
+    cube = lambda x: x**3
     assert grad(cube)(2.0) == 12.0
     assert grad(grad(cube))(2.0) == 12.0
     assert grad(grad(grad(cube)))(2.0) == 6.0
@@ -63,14 +63,14 @@ def test_grad_and_its_compositions_on_a_cube() -> None:
 
 def test_the_seed_function_of_gradient_descent() -> None:
     """J(x) = x**2 + x: dJ/dx = 2x + 1 and d2J/dx2 = 2 (SEEDS section 2)."""
-    J = lambda x: x**2 + x  # noqa: E731
+    J = lambda x: x**2 + x
     assert grad(J)(3.0) == 7.0 and grad(J)(-0.5) == 0.0
     assert grad(grad(J))(3.0) == 2.0
 
 
 def test_the_seed_example_with_argnums() -> None:
     """L = (w x + b - yc)**2 at x=5, w=10, b=1, yc=48: dL/d(x, w, b, yc) = (60, 30, 6, -6)."""
-    L = lambda x, w, b, yc: (w * x + b - yc).square()  # noqa: E731
+    L = lambda x, w, b, yc: (w * x + b - yc).square()
     assert grad(L, argnums=1)(5.0, 10.0, 1.0, 48.0) == 30.0
     assert grad(L, argnums=(0, 1, 2, 3))(5.0, 10.0, 1.0, 48.0) == (60.0, 30.0, 6.0, -6.0)
     assert value_and_grad(L, argnums=(1, 2))(5.0, 10.0, 1.0, 48.0) == (9.0, (30.0, 6.0))
@@ -87,15 +87,15 @@ def test_tanh_derivatives_up_to_the_fourth_order(x: float) -> None:
         -2.0 * (1.0 - t * t) * (1.0 - 3.0 * t * t),
         8.0 * t * (1.0 - t * t) * (2.0 - 3.0 * t * t),
     ]
-    derivative: Callable[..., Any] = lambda v: v.tanh()  # noqa: E731
+    derivative: Callable[..., Any] = lambda v: v.tanh()
     for closed_form in expected:
         derivative = grad(derivative)
         assert derivative(x) == pytest.approx(closed_form, rel=1e-9, abs=1e-12)
 
 
 def test_numbers_in_floats_out_values_in_values_out() -> None:
-    """Plain numbers give floats; a Value argument gives a Value that can be differentiated again."""
-    f = lambda x: x.exp() * x  # noqa: E731
+    """Plain numbers give floats; a Value argument gives a Value that can be differentiated."""
+    f = lambda x: x.exp() * x
     assert type(grad(f)(1.0)) is float
     x = Value(1.0)
     first = grad(f)(x)
@@ -126,6 +126,7 @@ def test_a_constant_function_has_zero_derivative() -> None:
 
 def test_other_arguments_are_constants_or_pass_through() -> None:
     """Floats not named in argnums arrive as constant Values; ints and other objects unchanged."""
+
     def f(x: Value, y: Value, power: int, name: str) -> Value:
         assert isinstance(y, Value) and y.parents == () and y.data == 0.5
         assert type(power) is int and name == "label"
@@ -144,6 +145,7 @@ def test_transforms_work_inside_no_grad_and_restore_it() -> None:
 
 def test_grad_mode_is_restored_when_f_raises() -> None:
     """An exception inside f leaves recording and nesting as they were."""
+
     def broken(x: Value) -> Value:
         raise RuntimeError("broken")
 
@@ -181,6 +183,7 @@ def test_bad_arguments_and_results_are_refused() -> None:
 
 def test_transformed_functions_have_readable_names() -> None:
     """grad(f) is named after f, which helps in tracebacks and notebooks."""
+
     def loss(x: Value) -> Value:
         return x * x
 
@@ -192,7 +195,9 @@ def test_transformed_functions_have_readable_names() -> None:
 # ----- value_and_grad -------------------------------------------------------------
 @given(functions(), points)
 @settings(max_examples=40, deadline=None)
-def test_value_and_grad_is_the_value_and_the_grad(f: Callable[..., Value], point: list[float]) -> None:
+def test_value_and_grad_is_the_value_and_the_grad(
+    f: Callable[..., Value], point: list[float]
+) -> None:
     """value_and_grad(f) returns f's value and exactly grad(f)'s derivatives."""
     value, derivatives = value_and_grad(f, argnums=(0, 1, 2))(*point)
     assert value == f(*[Value(x) for x in point]).data
@@ -211,21 +216,31 @@ def test_hessian_of_a_known_function() -> None:
 
 @given(functions(), points)
 @settings(max_examples=40, deadline=None)
-def test_hessian_is_symmetric_and_equals_nested_grads(f: Callable[..., Value], point: list[float]) -> None:
+def test_hessian_is_symmetric_and_equals_nested_grads(
+    f: Callable[..., Value], point: list[float]
+) -> None:
     """H[i][j] == H[j][i] (smooth f), and H[i][j] == grad(grad(f, i), j)."""
     H = hessian(f)(*point)
     for i in range(3):
         for j in range(3):
             assert H[i][j] == pytest.approx(H[j][i], rel=1e-9, abs=1e-9)
-    assert H[0][2] == pytest.approx(grad(grad(f, argnums=0), argnums=2)(*point), rel=1e-12, abs=1e-12)
+    assert H[0][2] == pytest.approx(
+        grad(grad(f, argnums=0), argnums=2)(*point), rel=1e-12, abs=1e-12
+    )
 
 
 def test_hessian_matches_pytorch() -> None:
-    """The Hessian of a function using every smooth operation equals torch.autograd.functional.hessian."""
+    """The Hessian of a function using every smooth operation equals PyTorch's."""
     torch = pytest.importorskip("torch")
 
     def f(x: Any, y: Any, z: Any) -> Any:
-        return (x * y).tanh() + (y / (z * z + 1.0)).exp() + (x.sigmoid() + 0.5) ** z - (z.square() + 1.0).log() + x ** 3.0
+        return (
+            (x * y).tanh()
+            + (y / (z * z + 1.0)).exp()
+            + (x.sigmoid() + 0.5) ** z
+            - (z.square() + 1.0).log()
+            + x**3.0
+        )
 
     point = (0.4, -0.7, 1.2)
     ours = hessian(f)(*point)
@@ -240,7 +255,7 @@ def test_hessian_matches_pytorch() -> None:
 # ----- Newton's method ------------------------------------------------------------
 def test_newton_finds_the_minimum_of_exp_minus_2x_in_a_handful_of_steps() -> None:
     """f = e**x - 2x has its minimum at ln 2; x <- x - f'/f'' gets there in 6 steps from 2."""
-    f = lambda x: x.exp() - 2.0 * x  # noqa: E731
+    f = lambda x: x.exp() - 2.0 * x
     df, d2f = grad(f), grad(grad(f))
     x = 2.0
     for _ in range(6):
@@ -250,15 +265,15 @@ def test_newton_finds_the_minimum_of_exp_minus_2x_in_a_handful_of_steps() -> Non
 
 def test_newton_on_the_seed_quadratic_takes_one_step() -> None:
     """For J = x**2 + x, one Newton step lands exactly on the minimum -1/2 (SEEDS section 2)."""
-    J = lambda x: x**2 + x  # noqa: E731
+    J = lambda x: x**2 + x
     x = 10.0
     x -= grad(J)(x) / grad(grad(J))(x)
     assert x == -0.5
 
 
 def test_newton_with_the_hessian_solves_rosenbrock() -> None:
-    """Newton's method with the 2 x 2 Hessian reaches Rosenbrock's minimum (1, 1) in under 10 steps."""
-    rosenbrock = lambda x, y: (1.0 - x).square() + 100.0 * (y - x * x).square()  # noqa: E731
+    """Newton's method with the 2 x 2 Hessian reaches Rosenbrock's minimum (1, 1) in 10 steps."""
+    rosenbrock = lambda x, y: (1.0 - x).square() + 100.0 * (y - x * x).square()
     x, y = -1.2, 1.0
     for _ in range(10):
         gx, gy = grad(rosenbrock, argnums=(0, 1))(x, y)
@@ -277,7 +292,7 @@ def flatten(value: Any) -> list[Any]:
 
 
 def test_the_readme_section_runs_and_its_comments_hold() -> None:
-    """Every snippet of the README's higher-order section runs, and each value stated in a comment holds."""
+    """The README's higher-order snippets run, and each value stated in a comment holds."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     start = readme.index("## Higher-order derivatives and forward mode")
     end = readme.index("\n## ", start + 1)
@@ -296,13 +311,18 @@ def test_the_readme_section_runs_and_its_comments_hold() -> None:
             statement = ast.parse(code.strip()).body[0]
             if isinstance(statement, ast.Assign):  # (name,) = ... or name = ...
                 target = statement.targets[0]
-                name = target.elts[0].id if isinstance(target, ast.Tuple) else target.id  # type: ignore[attr-defined]
+                if isinstance(target, ast.Tuple):
+                    target = target.elts[0]
+                name = target.id  # type: ignore[attr-defined]
                 actual = namespace[name]
             else:
                 expression = statement.value  # type: ignore[attr-defined]
-                if isinstance(expression, ast.Call) and getattr(expression.func, "id", "") == "print":
+                if (
+                    isinstance(expression, ast.Call)
+                    and getattr(expression.func, "id", "") == "print"
+                ):
                     expression = expression.args[0]
-                actual = eval(compile(ast.Expression(expression), "README", "eval"), namespace)  # noqa: S307
+                actual = eval(compile(ast.Expression(expression), "README", "eval"), namespace)
             assert flatten(actual) == pytest.approx(flatten(expected), rel=1e-12), line
             checked += 1
     assert checked >= 5

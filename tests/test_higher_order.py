@@ -35,9 +35,7 @@ NARY_INPUTS = 3  # inputs given to a row of any arity that declares one interval
 
 def sample_point(row: Operation, rng: random.Random) -> list[float]:
     """Random inputs inside the row's domain, at least 0.01 away from its kinks."""
-    if row.arity is not None:
-        intervals = row.domain
-    elif len(row.domain) > 1:  # one interval per input of a typical call
+    if row.arity is not None or len(row.domain) > 1:
         intervals = row.domain
     else:
         intervals = row.domain * NARY_INPUTS
@@ -85,7 +83,9 @@ def programs(draw: st.DrawFn, n_inputs: int, steps: tuple[str, ...]) -> Program:
     program = []
     for k in range(draw(st.integers(1, 6))):
         name = draw(st.sampled_from(steps))
-        program.append((name, draw(st.integers(0, n_inputs + k - 1)), draw(st.integers(0, n_inputs + k - 1))))
+        program.append(
+            (name, draw(st.integers(0, n_inputs + k - 1)), draw(st.integers(0, n_inputs + k - 1)))
+        )
     return program
 
 
@@ -123,7 +123,7 @@ def test_second_derivatives_of_every_row_match_finite_differences(row: Operation
     for constant in constants_of(row):
         for _ in range(5):
             leaves = [Value(x, f"x{i}") for i, x in enumerate(sample_point(row, rng))]
-            gradgradcheck(lambda *xs: apply_operation(row, xs, constant), leaves)
+            gradgradcheck(lambda *xs, c=constant: apply_operation(row, xs, c), leaves)
 
 
 def test_relu_second_derivative_is_zero_and_a_constant() -> None:
@@ -174,7 +174,7 @@ def test_gradient_with_respect_to_an_interior_node() -> None:
     """An interior node may be an input: d(h**3)/dh at h = x + 1."""
     x = Value(1.0)
     h = x + 1.0
-    out = h ** 3
+    out = h**3
     (dh,) = gradients(out, [h], create_graph=True)
     assert dh.data == 12.0
     assert gradients(dh, [h, x]) == [12.0, 12.0]
@@ -202,8 +202,10 @@ def test_grad_of_grad_matches_finite_differences_on_random_graphs(
 
 @given(programs(3, tuple(ALL_STEPS)), points)
 @settings(max_examples=60, deadline=None)
-def test_grad_of_grad_matches_pytorch_on_random_graphs(program: Program, point: list[float]) -> None:
-    """On random graphs (relu included), every second derivative equals PyTorch's double backward."""
+def test_grad_of_grad_matches_pytorch_on_random_graphs(
+    program: Program, point: list[float]
+) -> None:
+    """On random graphs (relu included), second derivatives equal PyTorch's double backward."""
     torch = pytest.importorskip("torch")
     leaves = [Value(x) for x in point]
     first = gradients(run(program, leaves), leaves, create_graph=True)
@@ -223,7 +225,9 @@ def test_grad_of_grad_matches_pytorch_on_random_graphs(program: Program, point: 
 
 @given(programs(3, tuple(ALL_STEPS)), points)
 @settings(max_examples=60, deadline=None)
-def test_without_create_graph_the_numbers_are_backwards(program: Program, point: list[float]) -> None:
+def test_without_create_graph_the_numbers_are_backwards(
+    program: Program, point: list[float]
+) -> None:
     """create_graph=False gives exactly what backward() leaves in .grad, and writes no .grad."""
     leaves = [Value(x) for x in point]
     out = run(program, leaves)
@@ -249,7 +253,7 @@ def test_with_create_graph_the_first_derivatives_are_the_same(
 
 
 def test_the_fast_path_and_the_graph_are_left_unchanged() -> None:
-    """A differentiable pass changes no .grad, no stored local derivative, and no later backward()."""
+    """A differentiable pass changes no .grad, no stored local derivative, no later backward()."""
     w, x = Value(10.0), Value(5.0)
     loss = (w * x + 1.0 - 48.0).square()
     stored = [(node.data, node.local_grads) for node in (loss, *loss.parents)]
@@ -273,7 +277,7 @@ def test_backward_has_no_extra_parameters() -> None:
 
 # ----- bad input ------------------------------------------------------------------
 def test_bad_arguments_raise_clear_errors() -> None:
-    """A non-Value output or input, or a bare Value for the inputs, raise TypeError naming the fix."""
+    """A non-Value output or input, or a bare Value as inputs, raise TypeError naming the fix."""
     x = Value(1.0)
     with pytest.raises(TypeError, match="output must be a Value"):
         gradients(3.0, [x])  # type: ignore[arg-type]
@@ -291,9 +295,9 @@ def test_a_non_finite_output_is_refused() -> None:
 
 
 def test_a_derivative_outside_the_domain_raises() -> None:
-    """For y = x**1.5 at 0, dy/dx = 1.5 x**0.5 is a node whose own derivative has no value: it says so."""
+    """For y = x**1.5 at 0, dy/dx = 1.5 x**0.5 has no derivative there: create_graph says so."""
     x = Value(0.0)
-    y = x ** 1.5
+    y = x**1.5
     assert gradients(y, [x]) == [0.0]
     with pytest.raises(ZeroDivisionError, match=r"pow: 0.0 \*\* -0.5"):
         gradients(y, [x], create_graph=True)
@@ -302,7 +306,7 @@ def test_a_derivative_outside_the_domain_raises() -> None:
 def test_under_no_grad_the_graph_of_the_gradient_is_not_recorded() -> None:
     """Inside no_grad() create_graph still returns Values, but they are leaves."""
     x = Value(2.0)
-    y = x ** 3
+    y = x**3
     with no_grad():
         (first,) = gradients(y, [x], create_graph=True)
     assert first.data == 12.0 and first.parents == ()
@@ -315,7 +319,10 @@ def test_gradgradcheck_passes_and_reports_every_pair() -> None:
     result = gradgradcheck(lambda a, b: (a * b).tanh() + a.exp() / b.square(), [a, b])
     assert result.passed and result.worst_relative_error < 1e-6
     assert [row.name for row in result.rows] == [
-        "d2/d(a)d(a)", "d2/d(a)d(b)", "d2/d(b)d(a)", "d2/d(b)d(b)"
+        "d2/d(a)d(a)",
+        "d2/d(a)d(b)",
+        "d2/d(b)d(a)",
+        "d2/d(b)d(b)",
     ]
     assert (a.data, b.data, a.grad, b.grad) == (1.5, -0.5, 0.0, 0.0)
 
@@ -325,8 +332,8 @@ def test_gradgradcheck_catches_a_wrong_second_derivative(monkeypatch: pytest.Mon
     monkeypatch.setattr(value_math, "log", lambda x: 2.0 * x.log())
     a, b = Value(2.0, "a"), Value(0.5, "b")
     with pytest.raises(GradcheckError, match=r"d2/d\(b\)d\(b\).*<-- mismatch"):
-        gradgradcheck(lambda a, b: a ** b, [a, b])
-    result = gradgradcheck(lambda a, b: a ** b, [a, b], raise_on_failure=False)
+        gradgradcheck(lambda a, b: a**b, [a, b])
+    result = gradgradcheck(lambda a, b: a**b, [a, b], raise_on_failure=False)
     assert not result.passed
 
 

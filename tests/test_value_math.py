@@ -12,8 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_core import DomainError, Value, gradcheck, gradgradcheck, gradients, scalar_math
-from autograd_core import value_math
+from autograd_core import (
+    DomainError,
+    Value,
+    gradcheck,
+    gradgradcheck,
+    gradients,
+    scalar_math,
+    value_math,
+)
 
 
 def public_functions(module: ModuleType) -> set[str]:
