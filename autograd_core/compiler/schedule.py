@@ -361,11 +361,13 @@ def _order_members(
     return read_key
 
 
-def build_schedule(graph: TracedGraph) -> Schedule:
+def build_schedule(graph: TracedGraph, fuse: bool = True) -> Schedule:
     """Group, order and lay out the nodes of a traced graph.
 
     Args:
         graph: A recorded graph (see :func:`autograd_core.compiler.trace.trace`).
+        fuse: Run mul->sum pairs as matrix products (:func:`fuse_multiply_sum`);
+            False keeps one step per group (for measuring what fusion gains).
 
     Returns:
         The schedule a :class:`~autograd_core.compiler.program.GroupedRunner` runs.
@@ -474,7 +476,8 @@ def build_schedule(graph: TracedGraph) -> Schedule:
                 nodes=members,
             )
         )
-    fuse_multiply_sum(steps, edges, set(graph.outputs))
+    if fuse:
+        fuse_multiply_sum(steps, edges, set(graph.outputs))
 
     parameter_rows = np.full(graph.n_parameters, -1, dtype=np.intp)
     parameter_rows[np.array([graph.leaf_refs[i] for i in parameter_nodes], dtype=np.intp)] = (
