@@ -1,0 +1,106 @@
+"""The demo (``python -m autograd_core``) prints the worked example with the
+engine's numbers and writes a real diagram."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from autograd_core import demo, viz
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run_demo(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """main() with arguments: (exit status, standard output, standard error)."""
+    status = demo.main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_demo_prints_the_worked_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Forward values, the backward steps, the chain rule for w and b, and one SGD step."""
+    status, out, _ = run_demo(capsys, "--out", str(tmp_path))
+    assert status == 0
+    for line in (
+        "I = w * x   = 10 * 5 = 50",
+        "M = I + b   = 50 + 1 = 51",
+        "D = M - yc  = 51 - 48 = 3",
+        "L = D ** 2  = 3 ** 2 = 9",
+        "w.grad += 5 * 6  ->  w.grad = 30",
+        "dL/dD = 6    (square: dy/dx = 2x)",
+        "dL/dw = dL/dD * dD/dM * dM/dI * dI/dw = 6 * 1 * 1 * 5 = 30",
+        "dL/db = dL/dD * dD/dM * dM/db = 6 * 1 * 1 = 6",
+        "dL/dx = 60,  dL/dyc = -6",
+        "dL/dw = 2x((wx + b) - yc) = 30",
+        "w <- 10 - 0.01 * 30 = 9.7",
+        "b <- 1 - 0.01 * 6 = 0.94",
+        "loss 9 -> 2.0736",
+    ):
+        assert line in out, line
+
+
+def test_demo_writes_valid_svg_png_and_dot_to_the_paths_it_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The diagram files exist where the output says, and are real SVG, PNG and DOT."""
+    out_dir = tmp_path / "pictures"
+    _, out, _ = run_demo(capsys, "--out", str(out_dir))
+    for name in ("seed_graph.svg", "seed_graph.png", "seed_graph.dot"):
+        path = out_dir / name
+        assert str(path.resolve()) in out
+    svg = ElementTree.fromstring((out_dir / "seed_graph.svg").read_bytes())
+    assert svg.tag.endswith("svg")
+    text = " ".join(t.text or "" for t in svg.iter() if t.tag.endswith("text"))
+    for word in ("data 10", "grad 30", "data 51", "data 9", "grad 1"):
+        assert word in text
+    assert (out_dir / "seed_graph.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert (out_dir / "seed_graph.dot").read_text(encoding="utf-8").startswith("digraph")
+
+
+def test_demo_options_change_the_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--w --x --b --yc --lr: with w=2, x=3, b=-1, yc=1, D = 4 and dL/dw = 8 * 3 = 24."""
+    _, out, _ = run_demo(capsys, "--w", "2", "--x", "3", "--b", "-1", "--yc", "1", "--lr", "0.1",
+                         "--no-diagram")
+    assert "dL/dw = dL/dD * dD/dM * dM/dI * dI/dw = 8 * 1 * 1 * 3 = 24" in out
+    assert "w <- 2 - 0.1 * 24 = -0.4" in out
+    assert not (tmp_path / "seed_graph.svg").exists()
+
+
+def test_no_diagram_option_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--no-diagram prints the example and creates no folder."""
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = run_demo(capsys, "--no-diagram")
+    assert "seed_graph" not in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_without_a_renderer_still_teaches_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No renderer: the example is printed, the DOT is written, stderr says what to install."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(viz, "_script_folders", lambda: [str(tmp_path / "empty")])
+    status, out, err = run_demo(capsys, "--out", str(tmp_path / "out"))
+    assert status == 0
+    assert "6 * 1 * 1 * 5 = 30" in out
+    assert 'pip install "autograd-core[viz]"' in err
+    assert (tmp_path / "out" / "seed_graph.dot").exists()
+
+
+def test_python_m_autograd_core_runs_from_a_fresh_folder(tmp_path: Path) -> None:
+    """The README's command: default output folder demo_output/ in the current folder."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "autograd_core"], cwd=tmp_path, capture_output=True,
+        text=True, check=True, timeout=120,
+    )
+    assert "6 * 1 * 1 * 5 = 30" in completed.stdout
+    assert "loss 9 -> 2.0736" in completed.stdout
+    assert (tmp_path / "demo_output" / "seed_graph.svg").stat().st_size > 1000
+    assert (tmp_path / "demo_output" / "seed_graph.png").read_bytes().startswith(PNG_SIGNATURE)
