@@ -481,3 +481,18 @@ def test_real_mlp_draws_with_clusters(tmp_path: Path) -> None:
     source = draw_graph(loss, model=model).source
     assert source.count("subgraph cluster_") >= 5
     assert_valid_svg(save_graph(loss, tmp_path / "mlp.svg", model=model).read_bytes())
+
+
+def test_readme_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's 'Seeing the chain rule' example runs and prints what its comments say."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Seeing the chain rule", 1)[1].split("\n## ", 1)[0]
+    code = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert len(code) == 1
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code[0], "README", "exec"), {})  # noqa: S102 - our own README
+    out = capsys.readouterr().out
+    for comment in re.findall(r"# \.\.\. (.*)$", code[0], flags=re.MULTILINE):
+        assert comment in out
+    assert_valid_svg((tmp_path / "graph.svg").read_bytes())
