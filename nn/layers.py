@@ -14,6 +14,7 @@ weight.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from autograd_core import Value

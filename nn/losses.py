@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Real
+
 from autograd_core import OPERATIONS, Value
 from autograd_core.value import apply_operation
 

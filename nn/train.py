@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +41,7 @@ from nn.losses import LOSSES, Targets
 from nn.optim import Optimizer
 
 #: A model: anything that maps one sample's inputs to its outputs (a list of Values, or one Value).
-Model = Callable[[Sequence[float]], Union[Sequence[Value], Value]]
+Model = Callable[[Sequence[float]], Sequence[Value] | Value]
 #: A loss: (outputs of one sample, its targets) -> a Value.
 LossFunction = Callable[[Sequence[Value], Targets], Value]
 
@@ -99,7 +99,7 @@ def predicted_class(outputs: Sequence[Value], threshold: float = 0.0) -> int:
 def _true_classes(y: np.ndarray, outputs: int) -> np.ndarray | None:
     """Class labels from targets, or None when the targets are not classes (regression)."""
     if y.ndim == 2 and outputs > 1:
-        return np.argmax(y, axis=1)
+        return np.asarray(np.argmax(y, axis=1), dtype=np.int64)
     if y.ndim == 1 and (np.issubdtype(y.dtype, np.integer) or y.dtype == np.bool_):
         return (y > 0).astype(np.int64) if outputs == 1 else y.astype(np.int64)
     return None
@@ -212,7 +212,7 @@ def _progress_bar(total: int, enabled: bool) -> Any:
     if not enabled:
         return None
     try:
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
     except ImportError:
         warnings.warn(
             "fit: no progress bar because tqdm is not installed "
