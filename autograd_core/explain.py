@@ -461,11 +461,11 @@ def trace_backward(root: Value, *, max_steps: int = DEFAULT_MAX_STEPS) -> str:
             header = f"{names[step.node]} = {step.node.op}({arguments}):"
             previous_node = step.node
         parent = names[step.parent]
-        rows.append((
-            header,
+        update = (
             f"{parent}.grad += {format_number(step.local)} * {format_number(step.upstream)}"
-            f"  ->  {parent}.grad = {format_number(step.after)}",
-        ))
+            f"  ->  {parent}.grad = {format_number(step.after)}"
+        )
+        rows.append((header, update))
     width = max((len(header) for header, _ in rows), default=0)
     lines.extend(f"  {header:<{width}}  {update}" for header, update in rows)
     if len(steps) > max_steps:

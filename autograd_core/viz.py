@@ -38,7 +38,7 @@ from autograd_core.ops import OPERATIONS
 from autograd_core.value import Value
 
 if TYPE_CHECKING:
-    import graphviz
+    import graphviz  # type: ignore[import-untyped]
 
 #: Largest graph ``draw_graph`` draws unless told otherwise (value nodes).
 DEFAULT_MAX_NODES = 500
@@ -172,7 +172,7 @@ def _needs_cjk_font(text: str) -> bool:
 
 def render_source(
     source: str,
-    format: str,  # noqa: A002 - the name graphviz uses
+    format: str,
     *,
     renderer: str | Renderer | None = None,
     timeout: float = RENDER_TIMEOUT,
@@ -246,7 +246,7 @@ def _import_graphviz() -> Any:
     return graphviz
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _diagram_class() -> Any:
     """``GraphDiagram``: a ``graphviz.Digraph`` that renders with :func:`find_renderer`.
 
@@ -260,9 +260,9 @@ def _diagram_class() -> Any:
         ``dot`` or, without one, ``graphviz-pure``.
         """
 
-        def pipe(  # type: ignore[override]
+        def pipe(
             self,
-            format: str | None = None,  # noqa: A002 - graphviz's own name
+            format: str | None = None,
             renderer: str | None = None,
             formatter: str | None = None,
             neato_no_op: bool | int | None = None,
@@ -320,9 +320,9 @@ def _common_cluster(clusters: list[str], known: Iterable[str]) -> str:
         return first
     best = ""
     for path in known:
-        if path and all(c == path or c.startswith(path + ".") for c in clusters):
-            if len(path) > len(best):
-                best = path
+        contains_all = all(c == path or c.startswith(path + ".") for c in clusters)
+        if path and contains_all and len(path) > len(best):
+            best = path
     return best
 
 

@@ -223,7 +223,7 @@ def test_seed_trace_runs_in_backward_order_with_the_numbers() -> None:
 @settings(max_examples=40, deadline=None)
 def test_backward_steps_end_with_backward_gradients(graph: tuple[list[Value], Value]) -> None:
     """Replaying the recorded steps gives exactly the grads backward() leaves on every node."""
-    leaves, root = graph
+    _, root = graph
     steps = backward_steps(root)
     sweep = reverse_sweep(root)
     root.backward()

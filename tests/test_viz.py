@@ -8,24 +8,22 @@ import re
 import subprocess
 import sys
 import warnings
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-
-from autograd_core import Value, draw_graph, save_graph
-from autograd_core import viz
+from autograd_core import Value, draw_graph, save_graph, viz
 from autograd_core.demo import SeedGraph, build_seed_graph
 from autograd_core.graph import topological_order
 from autograd_core.viz import (
     GraphTooLargeError,
-    RenderError,
     RendererNotFoundError,
+    RenderError,
     assign_clusters,
     find_renderer,
     render_source,
