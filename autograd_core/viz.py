@@ -495,8 +495,10 @@ def draw_graph(
     table's formula.
 
     The result shows inline in Jupyter and renders with the renderer of
-    :func:`find_renderer`; ``.source`` is the DOT text, the same bytes for the
-    same graph every time.
+    :func:`find_renderer` (``pipe()`` too); ``.source`` is the DOT text, the
+    same bytes for the same graph every time. To write files use
+    :func:`save_graph`: the graphviz package's own ``render()`` and ``view()``
+    look for a system ``dot`` only.
 
     Args:
         root: The output, e.g. a loss (call ``backward()`` first to see gradients).
