@@ -274,8 +274,9 @@ def random_graph(draw: st.DrawFn) -> tuple[list[Value], Value]:
     """Leaves and a root made of random table operations, reusing earlier nodes freely.
 
     An operation is kept only where it is well conditioned (|result| and every
-    |local derivative| below 20, away from relu's kink), so finite differences
-    are a fair judge; otherwise that step is skipped.
+    |local derivative| below 20, defined a little way off its inputs, away from
+    relu's kink), so finite differences are a fair judge; otherwise that step
+    is skipped.
     """
     leaves = [Value(draw(st.floats(-2.0, 2.0)), f"x{i}") for i in range(draw(st.integers(1, 4)))]
     nodes = list(leaves)
@@ -289,6 +290,9 @@ def random_graph(draw: st.DrawFn) -> tuple[list[Value], Value]:
             operands.append(draw(pick))
         try:
             node = operation(*operands)
+            with no_grad():  # still defined a little way off: finite differences go there
+                for shift in (-1e-4, 1e-4):
+                    operation(*(Value(v.data + shift) for v in operands))
         except (ValueError, ZeroDivisionError, OverflowError):
             continue
         near_kink = node.op == "relu" and abs(operands[0].data) < 0.05
