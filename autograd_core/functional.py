@@ -5,7 +5,7 @@ returns the derivative of ``f``, so it composes::
 
     f = lambda x: x.tanh()
     d2f = grad(grad(f))
-    d2f(0.5)        # tanh''(0.5) = -2 tanh(0.5) (1 - tanh(0.5)**2) = -0.7048...
+    d2f(0.5)        # tanh''(0.5) = -2 tanh(0.5) (1 - tanh(0.5)**2) = -0.7268...
 
 ``f`` is written with Value operations (``x.tanh()``, ``x * y`` ...) and is
 called with Values; every call builds a fresh graph and differentiates it with

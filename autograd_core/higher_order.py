@@ -33,6 +33,7 @@ from autograd_core.value import Value
 
 
 def _check_output(output: object) -> Value:
+    """The output as a Value with finite data, or a clear error."""
     if not isinstance(output, Value):
         raise TypeError(
             f"gradients: the output must be a Value (the result of operations on "
@@ -48,6 +49,7 @@ def _check_output(output: object) -> Value:
 
 
 def _check_inputs(inputs: Sequence[Value]) -> list[Value]:
+    """The inputs as a list of Values, or a clear error."""
     if isinstance(inputs, Value):
         raise TypeError(
             "gradients: inputs must be a sequence of Values, got a single Value. "
@@ -121,7 +123,8 @@ def gradients(
             return floats (the fast path, the same numbers as ``backward()``).
             True: recompute every local derivative with
             :mod:`autograd_core.value_math` and return Values that carry their
-            own graph, so they can be differentiated again.
+            own graph, so they can be differentiated again. (Inside
+            ``no_grad()`` no graph is recorded, so they come back as leaves.)
 
     Returns:
         One gradient per input, in order: floats, or Values when
