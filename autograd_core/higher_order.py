@@ -22,6 +22,7 @@ training loop's accumulated ``.grad`` values are left as they were.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Sequence
 from typing import Literal, overload
@@ -139,9 +140,23 @@ def gradients(
     """
     output = _check_output(output)
     wanted = _check_inputs(inputs)
-    order = topological_order(output)
-    if create_graph:
-        return _differentiable_gradients(output, order, wanted)
+    # As in backward(): the graph has no reference cycles, so the cyclic
+    # garbage collector would only slow the walk down (by about 4x with
+    # create_graph, which makes many nodes); pause it, restore the caller's setting.
+    collector_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        order = topological_order(output)
+        if create_graph:
+            return _differentiable_gradients(output, order, wanted)
+        return _float_gradients(output, order, wanted)
+    finally:
+        if collector_was_enabled:
+            gc.enable()
+
+
+def _float_gradients(output: Value, order: list[Value], wanted: list[Value]) -> list[float]:
+    """The chain rule on the floats stored at forward time (``create_graph=False``)."""
     grads: dict[Value, float] = {output: 1.0}
     for node in reversed(order):
         if not node.parents:

@@ -281,6 +281,24 @@ def test_the_fast_path_and_the_graph_are_left_unchanged() -> None:
     assert (w.grad, x.grad) == (30.0, 60.0)
 
 
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_the_garbage_collector_setting_is_restored(collector_on: bool) -> None:
+    """gradients() pauses the cyclic collector and restores the caller's setting, even on errors."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if collector_on else gc.disable()
+        x = Value(2.0)
+        gradients(x.exp(), [x], create_graph=True)
+        assert gc.isenabled() == collector_on
+        with pytest.raises(ZeroDivisionError):
+            gradients(Value(0.0) ** 1.5, [x], create_graph=True)  # pow's derivative at 0
+        assert gc.isenabled() == collector_on
+    finally:
+        gc.enable() if was else gc.disable()
+
+
 def test_backward_has_no_extra_parameters() -> None:
     """The plain backward() is untouched: higher order lives in gradients(), not in the hot loop."""
     import inspect
