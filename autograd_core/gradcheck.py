@@ -125,11 +125,14 @@ class GradcheckResult:
         return max((row.relative_error for row in self.rows), default=0.0)
 
     def __str__(self) -> str:
-        lines = [f"{'input':<12} {'backprop':>22} {'numerical':>22} {'rel. error':>10}"]
+        # The name column is as wide as the longest name (a network's parameter
+        # names, such as layers.0.neurons.3.weights.1), so the numbers line up.
+        width = max([12, *(len(row.name) for row in self.rows)])
+        lines = [f"{'input':<{width}} {'backprop':>22} {'numerical':>22} {'rel. error':>10}"]
         for row in self.rows:
             mark = "" if row.passed else "  <-- mismatch"
             lines.append(
-                f"{row.name:<12} {row.backprop:>22.15g} {row.numerical:>22.15g} "
+                f"{row.name:<{width}} {row.backprop:>22.15g} {row.numerical:>22.15g} "
                 f"{row.relative_error:>10.2e}{mark}"
             )
         lines.append(f"worst relative error: {self.worst_relative_error:.2e}")

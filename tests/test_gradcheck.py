@@ -48,6 +48,15 @@ def test_gradcheck_passes_and_reports_the_worst_error() -> None:
     assert "a" in str(result) and "worst relative error" in str(result)
 
 
+def test_gradcheck_table_columns_line_up_with_long_names() -> None:
+    """Names longer than the default column (a network's parameter names) keep the numbers aligned."""
+    inputs = [Value(0.5, "layers.0.neurons.3.weights.1"), Value(-1.0, "b")]
+    lines = str(gradcheck(lambda w, b: (w * b).tanh(), inputs)).splitlines()
+    rows = lines[:3]  # the header and one line per input
+    assert len({len(line) for line in rows}) == 1
+    assert all(line.startswith(name) for line, name in zip(rows, ["input", *[v.label for v in inputs]]))
+
+
 def test_gradcheck_keeps_the_callers_gradients() -> None:
     """gradcheck restores the inputs' grad fields afterwards."""
     x = Value(2.0)
