@@ -1,0 +1,101 @@
+"""This project's compiled batch mode (``autograd_core.compiler.compile_batch``).
+
+The per-sample graph (``nn.MLP`` and ``nn.mean_squared_error``, exactly as in
+the plain engine) is traced once and compiled; each step then runs the whole
+batch with grouped NumPy operations and adds the batch gradient into the
+model's own parameters, which ``nn.SGD`` updates as usual. Forward and
+backward run as one call, so only the whole step is timed; the compile time
+is reported separately.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from typing import Any
+
+import numpy as np
+
+from benchmarks.engines.autograd_core_engine import AutogradCoreEngine
+from benchmarks.engines.base import Engine
+from benchmarks.measure import Instant, phase_times
+from benchmarks.problems import MLPProblem
+
+
+class CompiledEngine(AutogradCoreEngine):
+    name = "compiled"
+    graph_note = "compiled program: nodes of one sample's traced graph"
+
+    def __init__(self, variant: str = "") -> None:
+        super().__init__("loop")
+        self.variant = variant
+        version = importlib.metadata.version("autograd-core")
+        self.label = f"autograd_core {version} compiled batch mode"
+        self.compile_seconds = float("nan")
+
+    def build(self, problem: MLPProblem) -> None:
+        from autograd_core.compiler import compile_batch
+
+        super().build(problem)
+        model, loss_function = self.model, self.loss_function
+
+        def sample_loss(x: list[Any], t: list[Any]) -> Any:
+            return loss_function(model(x), t)
+
+        start = Instant.now()
+        self.program = compile_batch(
+            sample_loss, self.parameters, (problem.sizes[0], problem.sizes[-1]), reduction="mean"
+        )
+        self.compile_seconds = Instant.now().cpu - start.cpu
+        self._arrays = {
+            id(inputs): (np.asarray(inputs), np.asarray(targets))
+            for inputs, targets in self._batches
+        }
+
+    def load(self, problem: MLPProblem) -> dict[str, Any]:
+        info = super().load(problem)
+        info["compile_cpu_seconds"] = self.compile_seconds
+        info["program_nodes"] = self.program.node_count
+        return info
+
+    def _batch_arrays(self, inputs: list[list[float]], targets: list[list[float]]) -> Any:
+        arrays = self._arrays.get(id(inputs))
+        return arrays if arrays is not None else (np.asarray(inputs), np.asarray(targets))
+
+    def check(self, samples: int | None = None) -> dict[str, Any]:
+        X, T = self._batch_arrays(*self._batches[0])
+        if samples is not None:
+            X, T = X[:samples], T[:samples]
+        start = Instant.now()
+        self.optimizer.zero_grad()
+        loss = self.program.backward(X, T)
+        seconds = Instant.now().cpu - start.cpu
+        return {"loss": loss, "gradients": self.gradient_list(), "nodes": None, "cpu_seconds": seconds}
+
+    def graph_size(self) -> None:
+        return None
+
+    def step(self, inputs: list[list[float]], targets: list[list[float]]) -> dict[str, Any]:
+        X, T = self._batch_arrays(inputs, targets)
+        marks = [Instant.now()]
+        self.optimizer.zero_grad()
+        loss = self.program.backward(X, T)
+        marks.append(Instant.now())
+        self.optimizer.step()
+        marks.append(Instant.now())
+        times = phase_times(marks, ("forward_backward", "update"))
+        return {"times": times, "loss": loss}
+
+    def compiled_mode_targets(self) -> dict[str, Any]:
+        """The compiled mode's own target figures, from ``benchmarks/compiled.py``."""
+        from benchmarks import compiled
+
+        return {
+            "w1": compiled.w1_benchmark(),
+            "digits": compiled.digits_benchmark(),
+            "compile": compiled.compile_benchmark(),
+        }
+
+
+def make_engine(variant: str = "") -> Engine:
+    """The engine for a worker process."""
+    return CompiledEngine(variant)
