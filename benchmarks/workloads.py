@@ -245,24 +245,19 @@ def run_w4(
     settings: Settings,
     log: Log,
 ) -> dict[str, Any]:
-    """Seconds per epoch; engines too slow for a whole epoch run a few batches, scaled up."""
+    """Seconds per epoch, run one mini-batch per request.
+
+    An engine stops its epoch once it has used ``w4_budget_seconds`` (the time
+    of the batches it ran is then scaled up to the whole epoch, and the report
+    says how many it ran); a single mini-batch that takes more than half the
+    budget stops the engine for good (reported as too slow).
+    """
     total_batches = len(problem.batches())
     log(f"W4: MLP {'-'.join(map(str, problem.sizes))}, {len(problem.inputs)} images, "
         f"{total_batches} mini-batches of {problem.batch_size}")
     infos = {key: worker.call("load", problem=problem) for key, worker in workers.items()}
     check, agreeing = _check_engines(workers, settings.w4_check_samples, log)
-    batch_estimate = {
-        key: check["checks"][key]["cpu_seconds"] * problem.batch_size / settings.w4_check_samples
-        for key in agreeing
-    }
-    batches = {}
-    for key in agreeing:
-        projected = batch_estimate[key] * total_batches
-        batches[key] = (
-            None
-            if projected <= settings.w4_budget_seconds
-            else max(1, math.floor(settings.w4_budget_seconds / max(batch_estimate[key], 1e-9)))
-        )
+    batch_limit = settings.w4_budget_seconds / 2.0
     epochs: dict[str, list[float]] = {key: [] for key in agreeing}
     by_repeat: dict[str, dict[int, float]] = {key: {} for key in agreeing}
     measured_batches = dict.fromkeys(agreeing, total_batches)
@@ -273,17 +268,20 @@ def run_w4(
             if key in timed_out or (repeat > 0 and spent[key] > settings.w4_budget_seconds):
                 continue
             workers[key].call("load", problem=problem)  # every epoch starts from the same weights
-            planned = batch_estimate[key] * (batches[key] or total_batches)
-            limit = min(2.0 * settings.w4_budget_seconds, 3.0 * planned + 30.0)
-            result = _call_or_restart(
-                workers, key, start_worker, timed_out, "epoch", limit, log, batches=batches[key],
-            )
-            if result is None:
+            seconds, done = 0.0, 0
+            while done < total_batches and seconds <= settings.w4_budget_seconds:
+                result = _call_or_restart(
+                    workers, key, start_worker, timed_out, "train", batch_limit, log, steps=1
+                )
+                if result is None:
+                    break
+                seconds += result[0]["times"]["step"]["cpu"]
+                done += 1
+            if key in timed_out:
                 continue
-            seconds = result["times"]["step"]["cpu"]
             spent[key] += seconds
-            measured_batches[key] = result["batches"]
-            per_epoch = seconds * total_batches / result["batches"]
+            measured_batches[key] = done
+            per_epoch = seconds * total_batches / done
             epochs[key].append(per_epoch)
             by_repeat[key][repeat] = per_epoch
         log(f"  repeat {repeat + 1}/{settings.repeats} done")
@@ -297,7 +295,6 @@ def run_w4(
         if epochs[key]
     }
     return {
-        "timed_out": timed_out,
         "problem": {
             "sizes": problem.sizes,
             "images": len(problem.inputs),
@@ -307,6 +304,7 @@ def run_w4(
         },
         "check": {k: v for k, v in check.items() if k != "checks"},
         "engines": engines,
+        "timed_out": timed_out,
         "ratios": _paired_ratios(by_repeat, REFERENCE if REFERENCE in by_repeat else CHECK_REFERENCE),
     }
 

@@ -150,23 +150,6 @@ class Engine:
             results.append(self.step(inputs, targets))
         return results
 
-    def epoch(self, batches: int | None = None) -> dict[str, Any]:
-        """One pass over the problem's batches, timed as a whole.
-
-        Args:
-            batches: Run only the first ``batches`` mini-batches (for engines
-                too slow for a whole epoch; the report scales the time up);
-                None for all of them.
-        """
-        total = len(self._batches)
-        count = total if batches is None else min(batches, total)
-        self._next_batch = 0
-        start = Instant.now()
-        results = self.train(count)
-        times = phase_times([start, Instant.now()], ("epoch",))
-        mean_loss = sum(r["loss"] for r in results) / len(results)
-        return {"times": times, "loss": mean_loss, "batches": count, "batches_total": total}
-
     # ----- shared: the deep chain (W2) and memory (W3) ----------------------------------
     def chain(self, links: int) -> dict[str, Any]:
         """Build the chain and backpropagate; a RecursionError is a result, not a crash."""
