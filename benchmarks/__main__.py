@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: run every workload on every engine, print the tables, write BENCHMARKS.md.
+"""``python -m benchmarks``: all workloads on all engines; prints the tables, writes BENCHMARKS.md.
 
 Run it from the repository root with the ``bench`` extra installed
 (``pip install -e ".[bench]"``; PyTorch is optional: ``pip install torch==2.13.0``).
@@ -178,7 +178,8 @@ def run(settings: Settings, skip: set[str], command: str) -> dict[str, Any]:
         for worker in workers.values():
             worker.close()
     if "w3" not in skip:
-        keys = [k for k in workers if k not in (*NOT_IN_CHAIN_WORKLOADS, "autograd_core_fit", "numpy")]
+        not_measured = (*NOT_IN_CHAIN_WORKLOADS, "autograd_core_fit", "numpy")
+        keys = [k for k in workers if k not in not_measured]
         results["w3"] = run_w3(
             start_worker,
             keys,

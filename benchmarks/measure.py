@@ -88,7 +88,9 @@ def phase_times(instants: Sequence[Instant], names: Sequence[str]) -> dict[str, 
     Example: instants before forward, after forward, after backward, after the
     update, with names ("forward", "backward", "update").
     """
-    spans = {name: Span.between(a, b).as_dict() for name, a, b in zip(names, instants, instants[1:])}
+    spans = {
+        name: Span.between(a, b).as_dict() for name, a, b in zip(names, instants, instants[1:])
+    }
     spans["step"] = Span.between(instants[0], instants[-1]).as_dict()
     return spans
 

@@ -73,7 +73,7 @@ QUICK = Settings(
 
 
 def rotated(keys: Sequence[str], turn: int) -> list[str]:
-    """``keys`` starting at position ``turn`` (mod len): each engine takes every position in turn."""
+    """``keys`` starting at position ``turn`` (mod len): each engine takes every position."""
     if not keys:
         return []
     shift = turn % len(keys)
@@ -124,7 +124,7 @@ def _call_or_restart(
     log: Log,
     **arguments: Any,
 ) -> Any:
-    """``workers[key].call(name, ...)``; on a timeout, note it, start a fresh worker, return None."""
+    """``workers[key].call(name, ...)``; on a timeout: note it, start a new worker, return None."""
     try:
         return workers[key].call(name, time_limit=time_limit, **arguments)
     except EngineTimeout:
@@ -305,7 +305,9 @@ def run_w4(
         "check": {k: v for k, v in check.items() if k != "checks"},
         "engines": engines,
         "timed_out": timed_out,
-        "ratios": _paired_ratios(by_repeat, REFERENCE if REFERENCE in by_repeat else CHECK_REFERENCE),
+        "ratios": _paired_ratios(
+            by_repeat, REFERENCE if REFERENCE in by_repeat else CHECK_REFERENCE
+        ),
     }
 
 
@@ -314,7 +316,8 @@ def run_w2(
     workers: dict[str, EngineWorker], start_worker: StartWorker, settings: Settings, log: Log
 ) -> dict[str, Any]:
     """Seconds and ns per link for chains of growing length; who fails, and how."""
-    log(f"W2: deep chain x -> x*1.0001 + 0.0001, N = {', '.join(f'{n:,}' for n in settings.w2_links)}")
+    sizes = ", ".join(f"{n:,}" for n in settings.w2_links)
+    log(f"W2: deep chain x -> x*1.0001 + 0.0001, N = {sizes}")
     keys = list(workers)
     failures: dict[str, dict[str, Any]] = {}
     timed_out: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""The benchmark harness runs end to end on tiny sizes, and the engines agree (no timing asserts)."""
+"""The benchmark harness runs end to end on tiny sizes and the engines agree (no timing asserts)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_w1_reports_phases_nodes_and_ratios(tiny_results: dict) -> None:
 
 
 def test_chain_gradients_agree_and_micrograd_fails_by_recursion(tiny_results: dict) -> None:
-    """The chain's gradient is the same everywhere; micrograd's recursive sort fails at 2,000 links."""
+    """The chain's gradient is the same everywhere; micrograd's recursion fails at 2,000 links."""
     w2 = tiny_results["w2"]
     failure = w2["failures"]["micrograd"]
     assert failure["links"] == 2_000 and failure["failure"].startswith("RecursionError")
@@ -140,7 +140,7 @@ def test_a_request_over_its_time_limit_stops_the_worker() -> None:
 
 
 def test_numerical_gradient_matches_backprop() -> None:
-    """Central differences of W1's loss agree with one backward pass (the cost comparison is honest)."""
+    """Central differences of W1's loss agree with one backward pass (an honest comparison)."""
     engine = AutogradCoreEngine("loop")
     engine.load(w1_problem(5))
     result = engine.numerical_gradient_cost(parameters=8)
@@ -191,3 +191,42 @@ def test_command_line_settings() -> None:
     with pytest.raises(SystemExit):
         make_settings(parse_arguments(["--engines", "no-such-engine"]))
     assert {spec.key for spec in ENGINES} >= {"autograd_core", "micrograd", "dezero", "torch"}
+
+
+def _readme_section(heading: str) -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index(heading)
+    end = readme.index("\n## ", start + len(heading))
+    return readme[start:end]
+
+
+def test_readme_benchmarks_section_runs_and_quotes_the_saved_run() -> None:
+    """The README's loop with the collector paused runs, and its step times are the saved run's."""
+    import json
+    import re
+
+    import nn
+    from autograd_core import Value
+
+    section = _readme_section("## Benchmarks")
+    code = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)[0]
+    model = nn.MLP(2, [4, 1], activation="relu", seed=0)
+    namespace = {
+        "Value": Value,
+        "mean_squared_error": nn.mean_squared_error,
+        "model": model,
+        "optimizer": nn.SGD(model, lr=0.1),
+        "X": [[0.5, -1.0], [1.0, 2.0]],
+        "y": [1.0, -1.0],
+    }
+    exec(compile(code, "README Benchmarks", "exec"), namespace)  # noqa: S102 - our own README
+    assert gc.isenabled()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    root = Path(__file__).resolve().parent.parent
+    results = json.loads((root / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    steps = {k: e["times"]["step"]["median"] for k, e in results["w1"]["engines"].items()}
+    for key in ("autograd_core_fit", "autograd_core"):
+        assert f"{steps[key] * 1e3:.0f} ms" in section
+    assert f"{steps['micrograd']:.2f} s" in section
+    assert "python -m benchmarks --quick" in section
+    assert (root / "BENCHMARKS.md").exists()

@@ -43,7 +43,8 @@ ENGINES: tuple[EngineSpec, ...] = (
         "loop", ("autograd_core", "nn"), 'pip install -e ".[bench]"',
     ),
     EngineSpec(
-        "autograd_core_fit", "autograd_core (collector paused, as nn.fit)", "benchmarks.engines.autograd_core_engine",
+        "autograd_core_fit", "autograd_core (collector paused, as nn.fit)",
+        "benchmarks.engines.autograd_core_engine",
         "fit", ("autograd_core", "nn"), 'pip install -e ".[bench]"',
     ),
     EngineSpec(

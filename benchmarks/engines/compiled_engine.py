@@ -69,7 +69,8 @@ class CompiledEngine(AutogradCoreEngine):
         self.optimizer.zero_grad()
         loss = self.program.backward(X, T)
         seconds = Instant.now().cpu - start.cpu
-        return {"loss": loss, "gradients": self.gradient_list(), "nodes": None, "cpu_seconds": seconds}
+        gradients = self.gradient_list()
+        return {"loss": loss, "gradients": gradients, "nodes": None, "cpu_seconds": seconds}
 
     def graph_size(self) -> None:
         return None
