@@ -39,12 +39,12 @@ def topological_order(root: Value) -> list[Value]:
         node = pop()
         if node is _EMIT_NEXT:
             # All parents of the node below the marker are emitted by now.
-            emit(pop())  # type: ignore[arg-type]
+            emit(pop())  # type: ignore[arg-type]  # below a marker is always a node
         elif node not in visited:
-            mark(node)  # type: ignore[arg-type]
-            parents = node.parents  # type: ignore[union-attr]
+            mark(node)
+            parents = node.parents
             if not parents:
-                emit(node)  # type: ignore[arg-type]
+                emit(node)
                 continue
             push(node)
             push(_EMIT_NEXT)

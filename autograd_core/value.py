@@ -19,7 +19,7 @@ import gc
 import math
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
-from typing import Union
+from typing import Union, cast
 
 from autograd_core import scalar_math
 from autograd_core.grad_mode import grad_mode
@@ -248,11 +248,13 @@ class Value:
         Raises:
             ValueError: ``values`` is empty.
         """
-        parents = tuple(values)
-        for value in parents:
+        given = tuple(values)
+        for value in given:
             if value.__class__ is not Value:
-                parents = tuple(_operand(v, "sum") for v in parents)
+                parents = tuple(_operand(v, "sum") for v in given)
                 break
+        else:
+            parents = cast("tuple[Value, ...]", given)  # every item is a Value
         if not parents:
             raise ValueError("sum: needs at least one value, got an empty sequence.")
         inputs = [p.data for p in parents]
