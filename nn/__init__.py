@@ -24,7 +24,7 @@ from nn.losses import (
 )
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
-from nn.train import History, accuracy, fit, predict, train_step
+from nn.train import History, accuracy, collector_paused, fit, predict, train_step
 
 __all__ = [
     "MLP",
@@ -41,6 +41,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "datasets",
+    "collector_paused",
     "fit",
     "load_checkpoint",
     "mean_squared_error",
