@@ -15,25 +15,13 @@ from hypothesis import strategies as st
 from autograd_core import OPERATIONS, DomainError, Dual, Operation, Value, gradients, jvp
 from autograd_core.forward_mode import apply_dual
 from autograd_core.value import apply_operation
+from table_cases import constants_of, sample_point
 
 ROWS = list(OPERATIONS.values())
 
 
-def sample_point(row: Operation, rng: random.Random) -> list[float]:
-    """Random inputs inside the row's domain (3 for a one-interval n-ary row), away from kinks."""
-    intervals = row.domain if (row.arity is not None or len(row.domain) > 1) else row.domain * 3
-    point = []
-    for low, high in intervals:
-        x = rng.uniform(low, high)
-        while any(abs(x - kink) < 0.01 for kink in row.kinks):
-            x = rng.uniform(low, high)
-        point.append(x)
-    return point
 
 
-def constants_of(row: Operation) -> list[float | None]:
-    """The constants to try for a row: its examples, or just None."""
-    return list(row.constant_examples) if row.takes_constant else [None]
 
 
 # ----- random graphs, as small programs (run on Values and on Duals alike) --------
@@ -89,7 +77,7 @@ def test_each_row_pushes_tangents_with_its_local_derivatives(row: Operation) -> 
     """With unit tangent on input i, a row's output tangent is the node's local derivative i."""
     rng = random.Random(row.name)
     for constant in constants_of(row):
-        point = sample_point(row, rng)
+        point = sample_point(row, rng, nary_inputs=3)
         node = apply_operation(row, [Value(x) for x in point], constant)
         for i in range(len(point)):
             duals = [Dual(x, 1.0 if k == i else 0.0) for k, x in enumerate(point)]
@@ -103,7 +91,7 @@ def test_each_row_matches_finite_differences(row: Operation) -> None:
     """A row's directional derivative equals the central difference along a random direction."""
     rng = random.Random(row.name + "fd")
     for constant in constants_of(row):
-        point = sample_point(row, rng)
+        point = sample_point(row, rng, nary_inputs=3)
         direction = [rng.uniform(-1.0, 1.0) for _ in point]
         h = 1e-6
         upper = apply_dual(row, [x + h * v for x, v in zip(point, direction)], constant).primal

@@ -29,29 +29,14 @@ from autograd_core import (
 )
 from autograd_core.higher_order import differentiable_local_grads
 from autograd_core.value import apply_operation
+from table_cases import constants_of, sample_point
 
 ROWS = list(OPERATIONS.values())
 NARY_INPUTS = 3  # inputs given to a row of any arity that declares one interval
 
 
-def sample_point(row: Operation, rng: random.Random) -> list[float]:
-    """Random inputs inside the row's domain, at least 0.01 away from its kinks."""
-    if row.arity is not None or len(row.domain) > 1:
-        intervals = row.domain
-    else:
-        intervals = row.domain * NARY_INPUTS
-    point = []
-    for low, high in intervals:
-        x = rng.uniform(low, high)
-        while any(abs(x - kink) < 0.01 for kink in row.kinks):
-            x = rng.uniform(low, high)
-        point.append(x)
-    return point
 
 
-def constants_of(row: Operation) -> list[float | None]:
-    """The constants to try for a row: its examples, or just None."""
-    return list(row.constant_examples) if row.takes_constant else [None]
 
 
 # ----- random graphs, as small programs ------------------------------------------
@@ -108,7 +93,7 @@ def test_differentiable_local_grads_equal_the_stored_floats(row: Operation) -> N
     rng = random.Random(row.name)
     for constant in constants_of(row):
         for _ in range(5):
-            leaves = [Value(x) for x in sample_point(row, rng)]
+            leaves = [Value(x) for x in sample_point(row, rng, nary_inputs=NARY_INPUTS)]
             node = apply_operation(row, leaves, constant)
             again = differentiable_local_grads(node)
             assert len(again) == len(node.local_grads)
@@ -123,7 +108,8 @@ def test_second_derivatives_of_every_row_match_finite_differences(row: Operation
     rng = random.Random(row.name)
     for constant in constants_of(row):
         for _ in range(5):
-            leaves = [Value(x, f"x{i}") for i, x in enumerate(sample_point(row, rng))]
+            point = sample_point(row, rng, nary_inputs=NARY_INPUTS)
+            leaves = [Value(x, f"x{i}") for i, x in enumerate(point)]
             gradgradcheck(lambda *xs, c=constant: apply_operation(row, xs, c), leaves)
 
 

@@ -15,35 +15,15 @@ import pytest
 
 from autograd_core import OPERATIONS, Operation, Value, gradcheck
 from autograd_core.value import apply_operation
+from table_cases import constants_of, sample_point
 
 ROWS = list(OPERATIONS.values())
-NARY_INPUTS = 4  # how many inputs the tests give a row of any arity
 
 
-def input_count(row: Operation) -> int:
-    """Inputs to feed a row: its arity, one per domain interval, or NARY_INPUTS."""
-    if row.arity is not None:
-        return row.arity
-    return len(row.domain) if len(row.domain) > 1 else NARY_INPUTS
 
 
-def sample_point(row: Operation, rng: random.Random) -> list[float]:
-    """Random inputs inside the row's domain, at least 0.01 away from its kinks."""
-    n = input_count(row)
-    intervals = row.domain if len(row.domain) == n else row.domain * n
-    point = []
-    for low, high in intervals:
-        while True:
-            x = rng.uniform(low, high)
-            if all(abs(x - kink) > 0.01 for kink in row.kinks):
-                break
-        point.append(x)
-    return point
 
 
-def constants_of(row: Operation) -> list[float | None]:
-    """The constants to try: the row's examples, or just None."""
-    return list(row.constant_examples) if row.takes_constant else [None]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
