@@ -259,19 +259,11 @@ class Value:
             raise ValueError("sum: needs at least one value, got an empty sequence.")
         inputs = [p.data for p in parents]
         result = _SUM.forward(scalar_math, *inputs)
-        node = _new_value(Value)
-        node.data = result
-        node.grad = 0.0
-        node.constant = None
-        node.label = None
+        node = _new_node(result)
         if grad_mode.enabled:
             node.parents = parents
             node.local_grads = _SUM.local_grads(scalar_math, result, *inputs)
             node.op = _SUM.name
-        else:
-            node.parents = ()
-            node.local_grads = ()
-            node.op = ""
         return node
 
     # ----- graph -----------------------------------------------------------------
