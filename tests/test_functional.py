@@ -298,31 +298,25 @@ def test_the_readme_section_runs_and_its_comments_hold() -> None:
     end = readme.index("\n## ", start + 1)
     blocks = re.findall(r"```python\n(.*?)```", readme[start:end], flags=re.DOTALL)
     assert blocks and "grad(grad(f))" in blocks[0] and len(blocks[0].strip().splitlines()) == 3
-    namespace: dict[str, Any] = {}
     checked = 0
     for block in blocks:
+        namespace: dict[str, Any] = {}
         exec(compile(block, "README", "exec"), namespace)  # noqa: S102 - our own README
         for line in block.splitlines():
-            code, _, comment = line.partition("#")
-            try:  # the stated value: the comment, or its last "= ..." part
-                expected = ast.literal_eval(comment.rsplit("= ", 1)[-1].strip())
-            except (ValueError, SyntaxError):
+            code, marker, comment = line.partition("# ->")
+            if not marker:
                 continue
-            statement = ast.parse(code.strip()).body[0]
-            if isinstance(statement, ast.Assign):  # (name,) = ... or name = ...
-                target = statement.targets[0]
-                if isinstance(target, ast.Tuple):
-                    target = target.elts[0]
-                name = target.id  # type: ignore[attr-defined]
-                actual = namespace[name]
-            else:
-                expression = statement.value  # type: ignore[attr-defined]
-                if (
-                    isinstance(expression, ast.Call)
-                    and getattr(expression.func, "id", "") == "print"
-                ):
-                    expression = expression.args[0]
-                actual = eval(compile(ast.Expression(expression), "README", "eval"), namespace)
+            # The claimed value ("# -> VALUE  # prose"), to 1e-12 here, not just the digits shown.
+            claim = comment.split(" # ")[0].strip()
+            call = ast.parse(code.strip()).body[0].value  # type: ignore[attr-defined]
+            assert getattr(call.func, "id", "") == "print", line
+            actual = [
+                eval(compile(ast.Expression(argument), "README", "eval"), namespace)
+                for argument in call.args
+            ]
+            # print(a, b) shows its arguments separated by spaces.
+            parts = claim.split() if len(call.args) > 1 else [claim]
+            expected = [ast.literal_eval(part) for part in parts]
             assert flatten(actual) == pytest.approx(flatten(expected), rel=1e-12), line
             checked += 1
     assert checked >= 5
