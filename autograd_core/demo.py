@@ -13,12 +13,14 @@ the diagram of the graph to ``demo_output/seed_graph.svg`` (and ``.png``,
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograd_core.explain import explain, trace_backward
+from autograd_core.explain import explain, format_number, trace_backward
 from autograd_core.grad_mode import no_grad
 from autograd_core.value import Value
 
@@ -81,16 +83,56 @@ def write_diagrams(graph: SeedGraph, folder: Path) -> list[Path]:
     return written
 
 
+def _finite(text: str) -> float:
+    """An option's number: a float that is neither NaN nor infinite."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(
+            f"got {text!r}, but the example needs a finite number (NaN and infinity "
+            "have no gradient to show)"
+        )
+    return number
+
+
+def _operand(x: float) -> str:
+    """A number as it stands inside arithmetic: negative ones in parentheses.
+
+    ``(-41) ** 2`` is 1681, but ``-41 ** 2`` reads (and in Python computes)
+    as -(41 ** 2); ``0.01 * (-164)`` likewise reads unambiguously.
+    """
+    text = format_number(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _check_output_folder(parser: argparse.ArgumentParser, folder: Path) -> None:
+    """Refuse (exit status 2) a ``--out`` that is a file or a folder we cannot write."""
+    if folder.exists() and not folder.is_dir():
+        parser.error(f"--out {str(folder)!r} is an existing file; name a folder instead")
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        parser.error(f"--out {str(folder)!r} lies inside the file {str(existing)!r}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        parser.error(
+            f"--out {str(folder)!r}: cannot write into {str(existing)!r} (permission "
+            "denied); pick a folder you can write, or pass --no-diagram"
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autograd_core",
         description="The worked example L = (w*x + b - yc)**2, backpropagated step by step.",
     )
-    parser.add_argument("--w", type=float, default=10.0, help="weight (default 10)")
-    parser.add_argument("--x", type=float, default=5.0, help="input (default 5)")
-    parser.add_argument("--b", type=float, default=1.0, help="bias (default 1)")
-    parser.add_argument("--yc", type=float, default=48.0, help="target (default 48)")
-    parser.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
+    parser.add_argument("--w", type=_finite, default=10.0, help="weight (default 10)")
+    parser.add_argument("--x", type=_finite, default=5.0, help="input (default 5)")
+    parser.add_argument("--b", type=_finite, default=1.0, help="bias (default 1)")
+    parser.add_argument("--yc", type=_finite, default=48.0, help="target (default 48)")
+    parser.add_argument("--lr", type=_finite, default=0.01, help="learning rate (default 0.01)")
     parser.add_argument(
         "--out", type=Path, default=Path("demo_output"),
         help="folder for the diagram files (default: demo_output in the current folder)",
@@ -111,16 +153,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit status: 0, also when no diagram could be drawn (the reason is
         printed to standard error).
-    """
-    args = _parser().parse_args(argv)
 
-    g = build_seed_graph(args.w, args.x, args.b, args.yc)
-    g.L.backward()
+    Raises:
+        SystemExit: with status 2 and a message naming the option, for a
+            non-finite number, numbers whose loss overflows, a learning rate
+            that diverges, or an ``--out`` that is a file or not writable.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.no_diagram:
+        _check_output_folder(parser, args.out)
+
+    try:
+        g = build_seed_graph(args.w, args.x, args.b, args.yc)
+        g.L.backward()
+    except (OverflowError, FloatingPointError):
+        parser.error(
+            f"--w {args.w:g} --x {args.x:g} --b {args.b:g} --yc {args.yc:g}: the loss "
+            "L = (w*x + b - yc)**2 overflows a float (above 1.8e308); use numbers "
+            "below about 1e150"
+        )
+    try:
+        new_w, new_b, new_loss = sgd_step(g, args.lr)
+    except (OverflowError, FloatingPointError, ValueError):  # the new w or b is not finite
+        new_loss = math.inf
+    if not math.isfinite(new_loss):
+        parser.error(
+            f"--lr {args.lr:g}: one step with this learning rate sends the loss to "
+            f"{new_loss!r}; lower the learning rate"
+        )
+    n, o = format_number, _operand
     print("Forward pass, one elementary operation at a time:")
-    print(f"  I = w * x   = {g.w.data:g} * {g.x.data:g} = {g.I.data:g}")
-    print(f"  M = I + b   = {g.I.data:g} + {g.b.data:g} = {g.M.data:g}")
-    print(f"  D = M - yc  = {g.M.data:g} - {g.yc.data:g} = {g.D.data:g}")
-    print(f"  L = D ** 2  = {g.D.data:g} ** 2 = {g.L.data:g}")
+    print(f"  I = w * x   = {o(g.w.data)} * {o(g.x.data)} = {n(g.I.data)}")
+    print(f"  M = I + b   = {o(g.I.data)} + {o(g.b.data)} = {n(g.M.data)}")
+    print(f"  D = M - yc  = {o(g.M.data)} - {o(g.yc.data)} = {n(g.D.data)}")
+    print(f"  L = D ** 2  = {o(g.D.data)} ** 2 = {n(g.L.data)}")
     print()
     print("Backward pass, in the order L.backward() runs it (parent.grad += local * upstream):")
     print(_indent(trace_backward(g.L)))
@@ -129,15 +196,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(explain(g.L, g.b))
     print()
-    print(f"The other leaves: dL/dx = {g.x.grad:g},  dL/dyc = {g.yc.grad:g}")
+    print(f"The other leaves: dL/dx = {n(g.x.grad)},  dL/dyc = {n(g.yc.grad)}")
     closed_form = 2 * g.x.data * (g.w.data * g.x.data + g.b.data - g.yc.data)
-    print(f"Closed form check: dL/dw = 2x((wx + b) - yc) = {closed_form:g}")
+    print(f"Closed form check: dL/dw = 2x((wx + b) - yc) = {n(closed_form)}")
     print()
-    new_w, new_b, new_loss = sgd_step(g, args.lr)
-    print(f"One SGD step with learning rate {args.lr:g}:")
-    print(f"  w <- {g.w.data:g} - {args.lr:g} * {g.w.grad:g} = {new_w:.10g}")
-    print(f"  b <- {g.b.data:g} - {args.lr:g} * {g.b.grad:g} = {new_b:.10g}")
-    print(f"  loss {g.L.data:g} -> {new_loss:.10g}")
+    print(f"One SGD step with learning rate {n(args.lr)}:")
+    print(f"  w <- {o(g.w.data)} - {o(args.lr)} * {o(g.w.grad)} = {_precise(new_w)}")
+    print(f"  b <- {o(g.b.data)} - {o(args.lr)} * {o(g.b.grad)} = {_precise(new_b)}")
+    print(f"  loss {n(g.L.data)} -> {_precise(new_loss)}")
     if args.no_diagram:
         return 0
     print()
@@ -146,11 +212,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ImportError, RuntimeError) as error:
         print(f"No diagram drawn: {error}", file=sys.stderr)
         return 0
+    except OSError as error:
+        parser.error(f"--out {str(args.out)!r}: cannot write the diagram ({error})")
     print("The graph with its gradients, each arrow labelled with its local derivative:")
     for path in written:
         print(f"  {path.resolve()}")
     print("Open the .svg in a browser, or view the .png.")
     return 0
+
+
+def _precise(x: float) -> str:
+    """A result to 10 significant digits, ``0`` for -0.0."""
+    return "0" if x == 0.0 else f"{x:.10g}"
 
 
 def _indent(text: str) -> str:

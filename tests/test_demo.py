@@ -3,6 +3,7 @@ engine's numbers and writes a real diagram."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,72 @@ def test_python_m_autograd_core_runs_from_a_fresh_folder(tmp_path: Path) -> None
     assert "loss 9 -> 2.0736" in completed.stdout
     assert (tmp_path / "demo_output" / "seed_graph.svg").stat().st_size > 1000
     assert (tmp_path / "demo_output" / "seed_graph.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+def run_demo_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """The demo as a user runs it, in a separate process."""
+    return subprocess.run(
+        [sys.executable, "-m", "autograd_core", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--w", "nan"], "argument --w: got 'nan', but the example needs a finite number"),
+        (["--w", "inf"], "argument --w: got 'inf'"),
+        (["--x=-inf"], "argument --x: got '-inf'"),
+        (["--w", "1e200"], "overflows a float (above 1.8e308); use numbers below about 1e150"),
+        (["--lr", "1e300"], "--lr 1e+300: one step with this learning rate sends the loss to inf"),
+        (["--lr", "1e307"], "lower the learning rate"),
+        (["--w", "ten"], "argument --w: expected a number, got 'ten'"),
+    ],
+)
+def test_bad_numbers_give_a_message_and_status_2(args: list[str], message: str) -> None:
+    """NaN, infinity and numbers that overflow the loss are refused by name, without a traceback."""
+    result = run_demo_process("--no-diagram", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    if "1e200" in args:
+        assert "learning rate" not in result.stderr  # the step size is not the problem
+
+
+def test_out_that_is_a_file_or_unwritable_gives_status_2(tmp_path: Path) -> None:
+    """--out naming a file, a path inside a file, or a folder that cannot be written: exit 2."""
+    existing_file = tmp_path / "notes.txt"
+    existing_file.write_text("keep me", encoding="utf-8")
+    if os.geteuid() == 0:
+        unwritable = Path("/proc/autograd_core_demo_output")  # even root cannot mkdir in /proc
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        unwritable = locked / "demo_output"
+    for out, message in (
+        (existing_file, "is an existing file; name a folder instead"),
+        (existing_file / "sub", "lies inside the file"),
+        (unwritable, "cannot write"),
+    ):
+        result = run_demo_process("--out", str(out))
+        assert result.returncode == 2, (out, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr
+    assert existing_file.read_text(encoding="utf-8") == "keep me"
+
+
+def test_negative_numbers_stand_in_parentheses(capsys: pytest.CaptureFixture[str]) -> None:
+    """(-41) ** 2 = 1681 and 0.01 * (-164): the printed arithmetic is what Python computes."""
+    status, out, _ = run_demo(capsys, "--w", "3", "--x", "2", "--no-diagram")
+    assert status == 0
+    assert "L = D ** 2  = (-41) ** 2 = 1681" in out
+    assert "D = M - yc  = 7 - 48 = -41" in out
+    assert "w <- 3 - 0.01 * (-164) = 4.64" in out
+    assert "b <- 1 - 0.01 * (-82) = 1.82" in out
+    assert (-41) ** 2 == 1681 and 3 - 0.01 * (-164) == pytest.approx(4.64)
+
+
+def test_zero_input_never_prints_minus_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    """--x 0 makes dL/dw = 2x(...) = -0.0 in floats; it prints as 0."""
+    status, out, _ = run_demo(capsys, "--x", "0", "--no-diagram")
+    assert status == 0
+    assert "-0 " not in out and not any(line.endswith("-0") for line in out.splitlines())
+    assert "dL/dw = 2x((wx + b) - yc) = 0" in out
