@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from autograd_core.compiler.backends import NUMPY, Backend, backend_named
 from autograd_core.compiler.program import GroupedRunner
 from autograd_core.compiler.schedule import Schedule, build_schedule
 from autograd_core.compiler.trace import TracedGraph, TraceError, first_difference, trace
@@ -49,7 +50,9 @@ class BatchProgram:
             losses (what a loop over samples adding the losses gives);
             ``"mean"``: it is their average.
         graph: The traced graph.
-        schedule: The grouped NumPy program.
+        schedule: The grouped program.
+        backend: Where it runs: NumPy arrays (default) or torch tensors on a
+            device (``backend.name``, ``backend.device``).
     """
 
     def __init__(
@@ -59,7 +62,9 @@ class BatchProgram:
         graph: TracedGraph,
         schedule: Schedule,
         reduction: Reduction,
+        backend: Backend = NUMPY,
     ) -> None:
+        self.backend = backend
         self.function = function
         self.parameters = tuple(parameters)
         self.input_widths = graph.input_widths
@@ -93,11 +98,12 @@ class BatchProgram:
         return len(self.graph.outputs)
 
     def describe(self) -> str:
-        """One line: how many nodes became how many steps."""
+        """One line: how many nodes became how many steps, and where they run."""
+        where = "NumPy" if self.backend.name == "numpy" else f"torch ({self.backend.device})"
         return (
             f"BatchProgram: {self.node_count} nodes per sample in "
             f"{self.schedule.level_count} levels, run as {self.step_count} grouped "
-            f"NumPy steps ({self.matrix_product_count} matrix products); "
+            f"{where} steps ({self.matrix_product_count} matrix products); "
             f"{len(self.parameters)} parameters; inputs of width "
             f"{', '.join(str(w) for w in self.input_widths)}; batch loss = "
             f"{self.reduction} over samples"
@@ -176,7 +182,7 @@ class BatchProgram:
         if runner is None:
             if len(self._runners) >= 4:
                 self._runners.pop(next(iter(self._runners)))
-            runner = self._runners[size] = GroupedRunner(self.schedule, size)
+            runner = self._runners[size] = GroupedRunner(self.schedule, size, self.backend)
         values = np.fromiter(
             (p.data for p in self.parameters), dtype=float, count=len(self.parameters)
         )
@@ -326,6 +332,8 @@ def compile_batch(
     reduction: Reduction = "sum",
     example: Sequence[ArrayLike] | None = None,
     verify: bool = True,
+    backend: str = "numpy",
+    device: Any = None,
 ) -> BatchProgram:
     """Trace ``function`` for one sample and compile it to run over batches.
 
@@ -346,6 +354,12 @@ def compile_batch(
             roughly halves the compile time of a large graph; the program's
             outputs are still checked on the traced sample and on the first
             real batch.
+        backend: ``"numpy"`` (default) runs the steps on NumPy arrays;
+            ``"torch"`` runs the very same steps on float64 torch tensors,
+            each row evaluated with :mod:`autograd_core.torch_math` (needs
+            PyTorch). The checks against the plain engine run on it too.
+        device: For ``backend="torch"``: ``"cpu"`` (default), ``"cuda"``,
+            ``"cuda:N"`` or a ``torch.device``.
 
     Returns:
         The compiled program.
@@ -355,8 +369,12 @@ def compile_batch(
             captures a Value that is not a listed parameter, it uses an
             operation that has no vectorised form, or the program disagrees
             with the plain engine on the traced sample.
-        ValueError: ``reduction`` is not "sum" or "mean", or a width is < 0.
+        ValueError: ``reduction`` is not "sum" or "mean", a width is < 0, an
+            unknown ``backend`` or a ``device`` the backend cannot use.
+        ImportError: ``backend="torch"`` without PyTorch installed.
+        RuntimeError: ``device="cuda"`` where torch sees no GPU.
     """
+    runs_on = backend_named(backend, device)
     if reduction not in ("sum", "mean"):
         raise ValueError(f"compile_batch: reduction must be 'sum' or 'mean', got {reduction!r}.")
     widths = tuple(int(w) for w in input_widths)
@@ -372,7 +390,7 @@ def compile_batch(
     gc.disable()  # the graph has no reference cycles; see trace()
     try:
         schedule = build_schedule(first)
-        program = BatchProgram(function, parameters, first, schedule, reduction)
+        program = BatchProgram(function, parameters, first, schedule, reduction, runs_on)
         _check_vectorised_forms(program, parameters, first_values, verify)
     finally:
         if collector_was_enabled:
@@ -411,7 +429,7 @@ def _check_vectorised_forms(
 ) -> None:
     """Run the program on the traced sample and compare it with the plain engine."""
     sample = np.array([x for part in values for x in part], dtype=float)[None, :]
-    runner = GroupedRunner(program.schedule, 1)
+    runner = GroupedRunner(program.schedule, 1, program.backend)
     parameter_values = np.array([p.data for p in parameters], dtype=float)
     runner.load(parameter_values, sample)
     try:
@@ -422,10 +440,12 @@ def _check_vectorised_forms(
         raise
     except Exception as error:
         name = runner.failing_row or "?"
+        namespace = program.backend.math.__name__
+        arrays = "NumPy arrays" if program.backend.name == "numpy" else "torch tensors"
         raise TraceError(
             f"compile_batch: operation {name!r} has no vectorised form: running its "
-            f"row of the table on NumPy arrays failed with {type(error).__name__}: "
-            f"{error}. Add the missing function to autograd_core.array_math or write "
+            f"row of the table on {arrays} failed with {type(error).__name__}: "
+            f"{error}. Add the missing function to {namespace} or write "
             "the row with operations that work on arrays."
         ) from error
     for k, (a, b) in enumerate(zip(got.tolist(), program.graph.sample_outputs)):

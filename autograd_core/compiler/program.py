@@ -18,6 +18,11 @@ backward, for each step in reverse (only steps a parameter lies under):
 This is the chain rule ``parent.grad += local * node.grad`` of the scalar
 engine, done for a whole group of nodes and a whole batch per NumPy call.
 
+The arrays may also be torch tensors: a :mod:`~autograd_core.compiler.backends`
+backend supplies the math namespace the rows run with (``array_math``, or
+``torch_math`` for tensors on the CPU or a GPU) and the few array primitives
+below that are not plain slicing and arithmetic. The steps are the same.
+
 Three details make it fast (each measured in ``benchmarks/compiled.py``):
 
 * **blocks**: consecutive input slots that are consecutive rows (the 65
@@ -39,7 +44,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from autograd_core import array_math
+from autograd_core.compiler.backends import NUMPY, Backend, RowAdder
 from autograd_core.compiler.schedule import (
     BATCHED,
     REPEAT,
@@ -120,14 +125,15 @@ class _Put:
 
     Reduces the contribution over the axes the input was broadcast along,
     then assigns it (first writer) or adds it; a gathered (TAKE) input is
-    scattered back through its rows, adding up repeated rows with a sorted
-    ``np.add.reduceat`` instead of the slow ``np.add.at``.
+    scattered back through its rows, adding up repeated rows (the backend's
+    ``row_adder``: a sorted ``np.add.reduceat`` for NumPy, ``index_add_`` for torch).
     """
 
-    __slots__ = ("assign", "axes", "order", "plans", "rows", "starts", "store", "target", "unique")
+    __slots__ = ("adder", "assign", "axes", "backend", "plans", "rows", "store", "target")
 
     def __init__(
         self,
+        backend: Backend,
         store: Array,
         target: Array | None,
         rows: IntArray,
@@ -140,19 +146,13 @@ class _Put:
             for axis, (have, need) in enumerate(zip(input_shape, eval_shape))
             if have == 1 and need != 1
         )
+        self.backend = backend
         self.store = store
         self.target = target
         self.rows = rows
         self.assign = assign
-        self.order: IntArray | None = None
-        self.starts: IntArray | None = None
-        self.unique: IntArray | None = None
+        self.adder: RowAdder | None = backend.row_adder(rows) if target is None else None
         self.plans: dict[tuple[int, ...], tuple[str, tuple[int, ...]]] = {}
-        if target is None and len(np.unique(rows)) != len(rows):
-            self.order = np.argsort(rows, kind="stable")
-            sorted_rows = rows[self.order]
-            self.starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
-            self.unique = sorted_rows[self.starts]
 
     def product(self, local: Array, upstream: Array) -> None:
         """Put local * upstream, for an array local derivative."""
@@ -164,7 +164,7 @@ class _Put:
             plan = self.plans[local.shape] = self._einsum_plan(local.shape, upstream.shape)
         subscripts, keep_shape = plan
         if subscripts:
-            self._store(np.einsum(subscripts, local, upstream).reshape(keep_shape))
+            self._store(self.backend.einsum(subscripts, local, upstream).reshape(keep_shape))
         else:
             self._store((local * upstream).sum(axis=self.axes, keepdims=True))
 
@@ -196,21 +196,19 @@ class _Put:
                 target += contribution
             return
         store = self.store
-        flat = contribution.reshape(len(self.rows), store.shape[1])
-        rows = self.rows
-        if self.order is not None and self.starts is not None and self.unique is not None:
-            flat = np.add.reduceat(flat[self.order], self.starts, axis=0)
-            rows = self.unique
-        if self.assign:
-            store[rows] = flat
-        else:
-            store[rows] += flat
+        assert self.adder is not None  # a put without a target view has an adder
+        self.adder(store, contribution.reshape(len(self.rows), store.shape[1]), self.assign)
 
 
 class _RowStep:
-    """One group run through its row's own formulas: ``row.forward(array_math, ...)``."""
+    """One group run through its row's own formulas: ``row.forward(array_math, ...)``.
+
+    (``torch_math`` instead of ``array_math`` on the torch backend.)
+    """
 
     def __init__(self, runner: GroupedRunner, step: Step, factor: tuple[int, int] | None) -> None:
+        self.backend = runner.backend
+        self.math = runner.backend.math
         self.step = step
         self.row = step.row
         self.name = step.row.name
@@ -218,12 +216,12 @@ class _RowStep:
         width = runner.batch_size if step.store == BATCHED else 1
         self.eval_shape: tuple[int, ...] = (*factor, width) if factor else (step.size, width)
         self.arguments: list[Any] = []
-        self.gathers: list[tuple[Array, IntArray, Array]] = []
+        self.gathers: list[tuple[Array, Any, Array]] = []
         for access in step.inputs:
             store = runner.values[access.store]
             if access.pattern == TAKE:
-                buffer = np.empty((step.size, store.shape[1]))
-                self.gathers.append((store, access.rows, buffer))
+                buffer = self.backend.empty(step.size, store.shape[1])
+                self.gathers.append((store, self.backend.index(access.rows), buffer))
                 view = buffer.reshape(*factor, store.shape[1]) if factor else buffer
             else:
                 view = _view(store, access, step.size, factor)
@@ -237,12 +235,13 @@ class _RowStep:
 
     def gather(self) -> None:
         """Copy the inputs that are not plain views into their buffers."""
+        take = self.backend.take
         for store, rows, buffer in self.gathers:
-            np.take(store, rows, axis=0, out=buffer)
+            take(store, rows, buffer)
 
     def forward(self) -> None:
         self.gather()
-        self.output[...] = self.row.forward(array_math, *self.arguments)
+        self.output[...] = self.row.forward(self.math, *self.arguments)
 
     def slot_put(self, runner: GroupedRunner, slot: int, written: _Written) -> _Put:
         """The gradient destination of one input slot (claiming its rows)."""
@@ -251,7 +250,7 @@ class _RowStep:
         assign = written.claim(access.store, _rows_read(access, self.step.factor))
         target = None if access.pattern == TAKE else _view(grads, access, self.step.size, self.factor)
         shape = np.shape(self.arguments[slot])
-        return _Put(grads, target, access.rows, shape, self.eval_shape, assign)
+        return _Put(self.backend, grads, target, access.rows, shape, self.eval_shape, assign)
 
     def bind_backward(self, runner: GroupedRunner, written: _Written) -> None:
         for slot, access in enumerate(self.step.inputs):
@@ -259,7 +258,7 @@ class _RowStep:
                 self.slot_puts.append((slot, self.slot_put(runner, slot, written)))
 
     def backward(self) -> None:
-        local = self.row.local_grads(array_math, self.output, *self.arguments)
+        local = self.row.local_grads(self.math, self.output, *self.arguments)
         upstream = self.upstream
         for slot, put in self.slot_puts:
             factor = local[slot]
@@ -298,10 +297,11 @@ class _Contraction:
     def forward(self, out: Array | None) -> Array:
         """The block's contribution to the sum, shape (size, width); into ``out`` if given."""
         self.inner.gather()
+        backend = self.inner.backend
         if self.matrix:
-            product: Array = np.matmul(self.a2.T, self.b2, out=out)
+            product: Array = backend.matmul(self.a2.T, self.b2, out=out)
             return product
-        summed: Array = np.einsum("jkw,jkw->kw", self.a, self.b)
+        summed: Array = backend.einsum("jkw,jkw->kw", self.a, self.b)
         return summed
 
     def bind_backward(self, runner: GroupedRunner, written: _Written) -> None:
@@ -315,10 +315,11 @@ class _Contraction:
         """Put the gradients of both factors, given the sum's upstream (size, width)."""
         put_a, put_b = self.puts
         if self.matrix:
+            matmul = self.inner.backend.matmul
             if put_a is not None:
-                put_a._store(np.matmul(self.b2, upstream.T).reshape(self.a.shape))
+                put_a._store(matmul(self.b2, upstream.T).reshape(self.a.shape))
             if put_b is not None:
-                put_b._store(np.matmul(self.a2, upstream).reshape(self.b.shape))
+                put_b._store(matmul(self.a2, upstream).reshape(self.b.shape))
             return
         block_upstream = upstream[None]
         if put_a is not None:
@@ -331,7 +332,7 @@ class _SumStep(_RowStep):
     """An n-ary ``sum`` step, run block by block instead of slot by slot.
 
     Each run of slots that are consecutive rows is one ``np.add.reduce``
-    over a 3-D view (the same left-to-right additions as the row's
+    (the backend's ``sum_first_axis``) over a 3-D view (the same left-to-right additions as the row's
     ``sum(xs)``), or one matrix product when it is fused with the ``mul``
     step that feeds it. Backward, the row's local derivatives (all 1.0)
     send the upstream gradient to a whole block in one operation.
@@ -376,12 +377,12 @@ class _SumStep(_RowStep):
                     first = False
                     continue
             else:
-                part = np.add.reduce(what, axis=0)
+                part = self.backend.sum_first_axis(what)
             if first:
                 output[...] = part
                 first = False
             else:
-                np.add(output, part, out=output)
+                output += part
 
     @staticmethod
     def batch_width(contraction: _Contraction) -> int:
@@ -404,11 +405,14 @@ class _SumStep(_RowStep):
                 )
                 grads = runner.grads[access.store]
                 target = self._block((runner.grads[0], runner.grads[1]), slot, end)
-                put = _Put(grads, target, access.rows, target.shape, (1, *self.eval_shape), assign)
+                put = _Put(
+                    self.backend, grads, target, access.rows, target.shape,
+                    (1, *self.eval_shape), assign,
+                )
                 self.block_puts.append((slot, end, put))
 
     def backward(self) -> None:
-        local = self.row.local_grads(array_math, self.output, *self.arguments)
+        local = self.row.local_grads(self.math, self.output, *self.arguments)
         upstream = self.upstream
         for slot, put in self.slot_puts:
             factor = local[slot]
@@ -434,15 +438,21 @@ class GroupedRunner:
     Args:
         schedule: What to run.
         batch_size: Number of samples (columns of the batched store).
+        backend: Where the stores live and which math namespace the rows run
+            with (NumPy by default; see :mod:`~autograd_core.compiler.backends`).
     """
 
-    def __init__(self, schedule: Schedule, batch_size: int) -> None:
+    def __init__(self, schedule: Schedule, batch_size: int, backend: Backend = NUMPY) -> None:
         self.schedule = schedule
         self.batch_size = batch_size
+        self.backend = backend
         uniform_rows, batched_rows = schedule.store_sizes
-        self.values = (np.zeros((uniform_rows, 1)), np.zeros((batched_rows, batch_size)))
-        self.grads = (np.zeros((uniform_rows, 1)), np.zeros((batched_rows, batch_size)))
-        self.values[UNIFORM][schedule.constant_rows, 0] = schedule.constant_values
+        zeros = backend.zeros
+        self.values = (zeros(uniform_rows, 1), zeros(batched_rows, batch_size))
+        self.grads = (zeros(uniform_rows, 1), zeros(batched_rows, batch_size))
+        self.values[UNIFORM][backend.index(schedule.constant_rows), 0] = backend.from_numpy(
+            schedule.constant_values
+        )
         #: The name of the row whose step raised, if one did (for error messages).
         self.failing_row: str | None = None
         self.steps: list[_RowStep] = []
@@ -462,23 +472,26 @@ class GroupedRunner:
                 bound.bind_backward(self, written)
                 self.backward_steps.append(bound)
         self._zero_first = [
-            (grads, np.unique(np.concatenate(rows)))
+            (grads, backend.index(np.unique(np.concatenate(rows))))
             for grads, rows in zip(self.grads, written.zero_first)
             if rows
         ]
         used = schedule.parameter_rows >= 0
-        self._parameter_rows = schedule.parameter_rows[used]
+        self._parameter_rows = backend.index(schedule.parameter_rows[used])
         self._used_parameters = used
         columns = schedule.input_rows >= 0
-        self._input_rows = schedule.input_rows[columns]
+        self._input_rows = backend.index(schedule.input_rows[columns])
         self._input_columns = columns
         self._output_rows = [row for _, row in schedule.outputs]
         self._outputs_batched = all(store == BATCHED for store, _ in schedule.outputs)
 
     def load(self, parameter_values: Array, inputs: Array) -> None:
         """Copy the parameters (one value each) and the batch (samples x columns) in."""
-        self.values[UNIFORM][self._parameter_rows, 0] = parameter_values[self._used_parameters]
-        self.values[BATCHED][self._input_rows] = inputs[:, self._input_columns].T
+        from_numpy = self.backend.from_numpy
+        self.values[UNIFORM][self._parameter_rows, 0] = from_numpy(
+            parameter_values[self._used_parameters]
+        )
+        self.values[BATCHED][self._input_rows] = from_numpy(inputs[:, self._input_columns].T)
 
     def forward(self) -> None:
         """Run every step on the loaded batch."""
@@ -492,10 +505,11 @@ class GroupedRunner:
 
     def outputs(self) -> Array:
         """The function's outputs for every sample, shape (batch, outputs)."""
+        to_numpy = self.backend.to_numpy
         if self._outputs_batched:
-            return self.values[BATCHED][self._output_rows].T
+            return to_numpy(self.values[BATCHED][self._output_rows].T)
         columns = [
-            np.broadcast_to(self.values[store][row], (self.batch_size,))
+            np.broadcast_to(to_numpy(self.values[store][row]), (self.batch_size,))
             for store, row in self.schedule.outputs
         ]
         return np.stack(columns, axis=1)
@@ -520,5 +534,7 @@ class GroupedRunner:
             self.failing_row = step.name if step is not None else None
             raise
         gradient = np.zeros(len(self._used_parameters))
-        gradient[self._used_parameters] = self.grads[UNIFORM][self._parameter_rows, 0]
+        gradient[self._used_parameters] = self.backend.to_numpy(
+            self.grads[UNIFORM][self._parameter_rows, 0]
+        )
         return gradient
