@@ -36,16 +36,25 @@ ArrayLike: TypeAlias = "Array | float"
 
 __all__ = [
     "EXP_MAX_INPUT",
+    "cos",
     "div",
     "exp",
+    "expm1",
     "first_offender",
+    "heaviside",
     "log",
+    "log1p",
     "logsumexp",
+    "maximum",
+    "minimum",
     "pow",
     "powv",
     "relu",
     "sigmoid",
+    "sign",
+    "sin",
     "softplus",
+    "sqrt",
     "step",
     "tanh",
 ]
@@ -234,3 +243,84 @@ def logsumexp(xs: Sequence[ArrayLike]) -> Array:
         total = total + np.exp(np.subtract(x, peak))
     result: Array = peak + np.log(total)
     return result
+
+
+def sin(x: ArrayLike) -> Array:
+    """Sine elementwise (radians)."""
+    return np.sin(x)
+
+
+def cos(x: ArrayLike) -> Array:
+    """Cosine elementwise (radians)."""
+    return np.cos(x)
+
+
+def sqrt(x: ArrayLike) -> Array:
+    """Square root elementwise, for x > 0 (at 0 the derivative is infinite).
+
+    Raises:
+        DomainError: some element is <= 0.
+    """
+    not_positive = np.less_equal(x, 0.0)
+    if not_positive.any():
+        value, where = first_offender(x, not_positive)
+        why = "has no real value" if value < 0.0 else "has an infinite derivative 1/(2 sqrt x)"
+        raise DomainError(
+            f"sqrt: sqrt({value!r}) {why} (in {where}; sqrt needs x > 0). Keep the "
+            "input positive, e.g. (x * x + 1e-12).sqrt() for a smooth |x|."
+        )
+    return np.sqrt(x)
+
+
+def sign(x: ArrayLike) -> Array:
+    """-1, 0 or 1 elementwise (abs's derivative, 0 at 0)."""
+    signs: Array = np.sign(np.asarray(x, dtype=float))
+    return signs
+
+
+def heaviside(x: ArrayLike) -> Array:
+    """The unit step with H(0) = 1/2 elementwise (maximum's derivative at a tie)."""
+    steps: Array = np.heaviside(np.asarray(x, dtype=float), 0.5)
+    return steps
+
+
+def maximum(a: ArrayLike, b: ArrayLike) -> Array:
+    """The larger of a and b elementwise."""
+    return np.maximum(a, b)
+
+
+def minimum(a: ArrayLike, b: ArrayLike) -> Array:
+    """The smaller of a and b elementwise."""
+    return np.minimum(a, b)
+
+
+def log1p(x: ArrayLike) -> Array:
+    """ln(1 + x) elementwise, for x > -1.
+
+    Raises:
+        DomainError: some element is <= -1.
+    """
+    too_small = np.less_equal(x, -1.0)
+    if too_small.any():
+        value, where = first_offender(x, too_small)
+        raise DomainError(
+            f"log1p: log1p({value!r}) is undefined (in {where}; log1p needs x > -1). "
+            "Keep 1 + x positive, e.g. clip x above -1."
+        )
+    return np.log1p(x)
+
+
+def expm1(x: ArrayLike) -> Array:
+    """e ** x - 1 elementwise.
+
+    Raises:
+        OverflowError: some element is above ln(max float) ~ 709.78.
+    """
+    too_large = np.greater(x, EXP_MAX_INPUT)
+    if too_large.any():
+        value, where = first_offender(x, too_large)
+        raise OverflowError(
+            f"expm1: expm1({value!r}) overflows a float (in {where}; inputs above "
+            f"{EXP_MAX_INPUT:.2f} do). Scale the input down or work with logarithms."
+        )
+    return np.expm1(x)

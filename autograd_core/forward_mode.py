@@ -39,6 +39,9 @@ _ADD, _SUB, _MUL, _DIV = (OPERATIONS[n] for n in ("add", "sub", "mul", "div"))
 _NEG, _POW, _POWV, _SQUARE = (OPERATIONS[n] for n in ("neg", "pow", "powv", "square"))
 _EXP, _LOG, _TANH = (OPERATIONS[n] for n in ("exp", "log", "tanh"))
 _SIGMOID, _RELU, _SUM = (OPERATIONS[n] for n in ("sigmoid", "relu", "sum"))
+_SIN, _COS, _SQRT, _ABS = (OPERATIONS[n] for n in ("sin", "cos", "sqrt", "abs"))
+_MAXIMUM, _MINIMUM, _LEAKY_RELU = (OPERATIONS[n] for n in ("maximum", "minimum", "leaky_relu"))
+_SOFTPLUS, _LOG1P, _EXPM1 = (OPERATIONS[n] for n in ("softplus", "log1p", "expm1"))
 
 
 class Dual:
@@ -142,6 +145,48 @@ class Dual:
     def relu(self) -> Dual:
         """y = max(x, 0), tangent step(x) dx."""
         return _unary(_RELU, self)
+
+    def sin(self) -> Dual:
+        """y = sin x, tangent cos(x) dx."""
+        return _unary(_SIN, self)
+
+    def cos(self) -> Dual:
+        """y = cos x, tangent -sin(x) dx."""
+        return _unary(_COS, self)
+
+    def sqrt(self) -> Dual:
+        """y = sqrt x, tangent dx / (2y). Raises DomainError for x <= 0."""
+        return _unary(_SQRT, self)
+
+    def abs(self) -> Dual:
+        """y = |x|, tangent sign(x) dx."""
+        return _unary(_ABS, self)
+
+    __abs__ = abs
+
+    def softplus(self) -> Dual:
+        """y = ln(1 + e**x), tangent sigmoid(x) dx."""
+        return _unary(_SOFTPLUS, self)
+
+    def log1p(self) -> Dual:
+        """y = ln(1 + x), tangent dx / (1 + x). Raises DomainError for x <= -1."""
+        return _unary(_LOG1P, self)
+
+    def expm1(self) -> Dual:
+        """y = e**x - 1, tangent (y + 1) dx."""
+        return _unary(_EXPM1, self)
+
+    def maximum(self, other: DualOperand) -> Dual:
+        """y = max(a, b); at a tie the tangent is the mean of both."""
+        return _binary(_MAXIMUM, self, other)
+
+    def minimum(self, other: DualOperand) -> Dual:
+        """y = min(a, b); at a tie the tangent is the mean of both."""
+        return _binary(_MINIMUM, self, other)
+
+    def leaky_relu(self, slope: float = 0.01) -> Dual:
+        """y = x if x > 0 else slope * x, tangent (1 if x > 0 else slope) dx."""
+        return _unary(_LEAKY_RELU, self, as_float(slope, "leaky_relu"))
 
     @staticmethod
     def sum(values: Iterable[DualOperand]) -> Dual:

@@ -132,3 +132,76 @@ def logsumexp(xs: Sequence[float]) -> float:
         raise ValueError("logsumexp: needs at least one value, got an empty sequence.")
     largest = max(xs)
     return largest + math.log(sum(math.exp(x - largest) for x in xs))
+
+
+def sin(x: float) -> float:
+    """Sine (radians); never fails for a finite x."""
+    return math.sin(x)
+
+
+def cos(x: float) -> float:
+    """Cosine (radians); never fails for a finite x."""
+    return math.cos(x)
+
+
+def sqrt(x: float) -> float:
+    """Square root for x > 0.
+
+    x < 0 has no real root; at x = 0 the root is 0 but its derivative
+    1 / (2 sqrt x) is infinite, which the engine refuses like any infinity.
+    """
+    if x <= 0.0:
+        why = (
+            "has no real value (sqrt needs x >= 0)"
+            if x < 0.0
+            else "has an infinite derivative 1/(2 sqrt x)"
+        )
+        raise DomainError(
+            f"sqrt: sqrt({x!r}) {why}. Keep the input positive, e.g. "
+            "(x * x + 1e-12).sqrt() for a smooth |x|, or abs(x) for the absolute value."
+        )
+    return math.sqrt(x)
+
+
+def sign(x: float) -> float:
+    """-1, 0 or 1: the derivative of abs (0 at x = 0, as in PyTorch)."""
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+
+
+def heaviside(x: float) -> float:
+    """The unit step with H(0) = 1/2: 1 for x > 0, 1/2 at 0, 0 for x < 0.
+
+    The derivative of maximum(a, b) towards a is H(a - b): at a tie the
+    gradient is shared half and half, as PyTorch and JAX do.
+    """
+    return 1.0 if x > 0.0 else (0.5 if x == 0.0 else 0.0)
+
+
+def maximum(a: float, b: float) -> float:
+    """The larger of a and b."""
+    return a if a >= b else b
+
+
+def minimum(a: float, b: float) -> float:
+    """The smaller of a and b."""
+    return a if a <= b else b
+
+
+def log1p(x: float) -> float:
+    """ln(1 + x), accurate for tiny x; defined for x > -1."""
+    if x <= -1.0:
+        raise DomainError(
+            f"log1p: log1p({x!r}) = ln(1 + {x!r}) is undefined (log1p needs x > -1). "
+            "Keep 1 + x positive, e.g. clip x above -1."
+        )
+    return math.log1p(x)
+
+
+def expm1(x: float) -> float:
+    """e ** x - 1, accurate for tiny x; refuses x > 709.78 like exp."""
+    if x > EXP_MAX_INPUT:
+        raise OverflowError(
+            f"expm1: expm1({x!r}) overflows a float (inputs above {EXP_MAX_INPUT:.2f} "
+            "do). Scale the input down or work with logarithms."
+        )
+    return math.expm1(x)

@@ -33,6 +33,9 @@ _ADD, _SUB, _MUL, _DIV = (OPERATIONS[n] for n in ("add", "sub", "mul", "div"))
 _NEG, _POW, _POWV, _SQUARE = (OPERATIONS[n] for n in ("neg", "pow", "powv", "square"))
 _EXP, _LOG, _TANH = (OPERATIONS[n] for n in ("exp", "log", "tanh"))
 _SIGMOID, _RELU, _SUM = (OPERATIONS[n] for n in ("sigmoid", "relu", "sum"))
+_SIN, _COS, _SQRT, _ABS = (OPERATIONS[n] for n in ("sin", "cos", "sqrt", "abs"))
+_MAXIMUM, _MINIMUM, _LEAKY_RELU = (OPERATIONS[n] for n in ("maximum", "minimum", "leaky_relu"))
+_SOFTPLUS, _LOG1P, _EXPM1 = (OPERATIONS[n] for n in ("softplus", "log1p", "expm1"))
 
 
 def as_float(x: object, operation: str) -> float:
@@ -237,6 +240,35 @@ class Value:
     sigmoid = _unary_method(_SIGMOID, " At most 0.25; never overflows.")
 
     relu = _unary_method(_RELU, " (0 at x = 0).")
+
+    sin = _unary_method(_SIN, " x in radians.")
+
+    cos = _unary_method(_COS, " x in radians.")
+
+    sqrt = _unary_method(
+        _SQRT, " Raises DomainError for x <= 0 (at 0 the derivative is infinite)."
+    )
+
+    abs = _unary_method(_ABS, " Also ``abs(v)``.")
+    __abs__ = abs
+
+    softplus = _unary_method(_SOFTPLUS, " Never overflows.")
+
+    log1p = _unary_method(_LOG1P, " Exact for tiny x. Raises DomainError for x <= -1.")
+
+    expm1 = _unary_method(_EXPM1, " Exact for tiny x. Raises OverflowError for x > 709.78.")
+
+    maximum = _binary_operator(_MAXIMUM)
+    minimum = _binary_operator(_MINIMUM)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """y = x if x > 0 else slope * x; local derivative 1 if x > 0 else slope.
+
+        The slope is the row's fixed number (``node.constant``), like the c of
+        ``x ** c``: it is not differentiated. At x = 0 the derivative is the
+        slope, as in PyTorch.
+        """
+        return _record1(_LEAKY_RELU, self, as_float(slope, "leaky_relu"))
 
     @staticmethod
     def sum(values: Iterable[Operand]) -> Value:

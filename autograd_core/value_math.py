@@ -16,9 +16,10 @@ derivative of those nodes is tanh's second derivative.
 
 Each function here is the Value form of its float twin, built from the table
 itself (through ``Value``'s operators and methods), so domain errors are the
-same as for floats. The one exception is ``step`` (relu's derivative): it is
-piecewise constant, its derivative is 0 wherever it exists, so it returns a
-plain float and the graph stops there.
+same as for floats. The exceptions are ``step`` (relu's derivative), ``sign``
+(abs's) and ``heaviside`` (maximum's): they are piecewise constant, their
+derivative is 0 wherever it exists, so they return plain floats and the graph
+stops there.
 """
 
 from __future__ import annotations
@@ -94,18 +95,55 @@ def step(x: Operand) -> float:
 
 
 def softplus(x: Operand) -> Value:
-    """y = ln(1 + e**x) as nodes, dy/dx = sigmoid(x), computed without overflow.
+    """y = ln(1 + e**x) as a node (the ``softplus`` row), dy/dx = sigmoid(x)."""
+    return _as_value(x).softplus()
 
-    For x > 0 it is built as x + ln(1 + e**-x), otherwise as ln(1 + e**x):
-    the same function either way, but no exponent is ever positive. There is
-    no log1p node, so for very negative x the value is exact to about 1e-16
-    absolute rather than relative; the derivatives (e**x / (1 + e**x) ...) stay
-    accurate, since they come from the local derivatives, not from the value.
-    """
-    x = _as_value(x)
-    if x.data > 0.0:
-        return x + (1.0 + (-x).exp()).log()
-    return (1.0 + x.exp()).log()
+
+def sin(x: Operand) -> Value:
+    """y = sin x as a node, dy/dx = cos x."""
+    return _as_value(x).sin()
+
+
+def cos(x: Operand) -> Value:
+    """y = cos x as a node, dy/dx = -sin x."""
+    return _as_value(x).cos()
+
+
+def sqrt(x: Operand) -> Value:
+    """y = sqrt x as a node, dy/dx = 1 / (2y). Raises DomainError for x <= 0."""
+    return _as_value(x).sqrt()
+
+
+def log1p(x: Operand) -> Value:
+    """y = ln(1 + x) as a node, dy/dx = 1 / (1 + x). Raises DomainError for x <= -1."""
+    return _as_value(x).log1p()
+
+
+def expm1(x: Operand) -> Value:
+    """y = e**x - 1 as a node, dy/dx = y + 1. Raises OverflowError for x > 709.78."""
+    return _as_value(x).expm1()
+
+
+def maximum(a: Operand, b: Operand) -> Value:
+    """y = max(a, b) as a node (the ``maximum`` row)."""
+    return _as_value(a).maximum(b)
+
+
+def minimum(a: Operand, b: Operand) -> Value:
+    """y = min(a, b) as a node (the ``minimum`` row)."""
+    return _as_value(a).minimum(b)
+
+
+def sign(x: Operand) -> float:
+    """-1.0, 0.0 or 1.0 as a plain float: abs's derivative, piecewise constant like ``step``."""
+    data = x.data if isinstance(x, Value) else float(x)
+    return 1.0 if data > 0.0 else (-1.0 if data < 0.0 else 0.0)
+
+
+def heaviside(x: Operand) -> float:
+    """The unit step with H(0) = 1/2, as a plain float (maximum's derivative; a constant)."""
+    data = x.data if isinstance(x, Value) else float(x)
+    return 1.0 if data > 0.0 else (0.5 if data == 0.0 else 0.0)
 
 
 def logsumexp(values: Sequence[Operand]) -> Value:

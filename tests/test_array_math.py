@@ -37,6 +37,13 @@ ELEMENTWISE = {
     "relu": (-5.0, 5.0),
     "step": (-5.0, 5.0),
     "softplus": (-40.0, 40.0),
+    "sin": (-20.0, 20.0),
+    "cos": (-20.0, 20.0),
+    "sqrt": (0.01, 50.0),
+    "sign": (-5.0, 5.0),
+    "heaviside": (-5.0, 5.0),
+    "log1p": (-0.99, 50.0),
+    "expm1": (-20.0, 20.0),
 }
 
 
@@ -135,3 +142,23 @@ def test_logsumexp_of_nothing_raises() -> None:
     """An empty sequence has no logsumexp."""
     with pytest.raises(ValueError, match="at least one"):
         array_math.logsumexp([])
+
+
+def test_maximum_and_minimum_match_the_scalar_namespace() -> None:
+    """Elementwise max and min, ties included, as the scalar functions give them."""
+    a, b = np.array([1.0, -2.0, 0.5]), np.array([0.5, 3.0, 0.5])
+    assert list(array_math.maximum(a, b)) == [scalar_math.maximum(x, y) for x, y in zip(a, b)]
+    assert list(array_math.minimum(a, b)) == [scalar_math.minimum(x, y) for x, y in zip(a, b)]
+    assert list(array_math.heaviside(a - b)) == [1.0, 0.0, 0.5]
+
+
+def test_new_domain_errors_name_the_value_and_the_sample() -> None:
+    """sqrt of x <= 0, log1p of x <= -1 and expm1 above 709.78 say which value and sample."""
+    with pytest.raises(DomainError, match=r"sqrt: sqrt\(-1.0\) has no real value \(in sample 1"):
+        array_math.sqrt(np.array([[4.0, -1.0]]))
+    with pytest.raises(DomainError, match=r"infinite derivative"):
+        array_math.sqrt(np.array([[0.0]]))
+    with pytest.raises(DomainError, match=r"log1p: log1p\(-1.5\) is undefined \(in sample 0"):
+        array_math.log1p(np.array([[-1.5, 2.0]]))
+    with pytest.raises(OverflowError, match=r"expm1: expm1\(800.0\) overflows"):
+        array_math.expm1(np.array([[800.0]]))

@@ -47,6 +47,15 @@ SAMPLE_ARGUMENTS: dict[str, list[tuple[Any, ...]]] = {
     "step": [(0.3,), (-2.0,), (0.0,)],
     "softplus": [(0.3,), (-2.0,), (5.0,)],
     "logsumexp": [([0.3, -1.0, 2.0],), ([1.5],)],
+    "sin": [(0.3,), (-2.0,)],
+    "cos": [(0.3,), (-2.0,)],
+    "sqrt": [(0.3,), (4.0,)],
+    "log1p": [(0.3,), (-0.5,), (1e-10,)],
+    "expm1": [(0.3,), (-2.0,), (1e-10,)],
+    "maximum": [(0.3, -1.0), (-2.0, 1.5)],
+    "minimum": [(0.3, -1.0), (-2.0, 1.5)],
+    "sign": [(0.3,), (-2.0,), (0.0,)],
+    "heaviside": [(0.3,), (-2.0,), (0.0,)],
 }
 
 
@@ -80,7 +89,9 @@ def test_value_form_computes_the_same_number(name: str, arguments: tuple[Any, ..
     assert data == pytest.approx(expected, rel=1e-14, abs=1e-300)
 
 
-SMOOTH_CASES = [(n, a) for n, a in CASES if n not in ("step", "relu")]
+#: Piecewise constant (plain floats, no graph) or piecewise linear: nothing to check twice.
+PIECEWISE = ("step", "relu", "sign", "heaviside", "maximum", "minimum")
+SMOOTH_CASES = [(n, a) for n, a in CASES if n not in PIECEWISE]
 
 
 @pytest.mark.parametrize(
@@ -107,6 +118,14 @@ def test_value_form_is_differentiable_twice(name: str, arguments: tuple[Any, ...
         f = function
     gradcheck(f, variables)
     gradgradcheck(f, variables)
+
+
+def test_sign_and_heaviside_are_plain_constants() -> None:
+    """abs's and maximum's derivatives are floats: 0 at 0 for sign, 1/2 at a tie for heaviside."""
+    assert [value_math.sign(Value(x)) for x in (-2.0, 0.0, 3.0)] == [-1.0, 0.0, 1.0]
+    assert [value_math.heaviside(Value(x)) for x in (-2.0, 0.0, 3.0)] == [0.0, 0.5, 1.0]
+    assert type(value_math.sign(Value(2.0))) is float
+    assert type(value_math.heaviside(Value(2.0))) is float
 
 
 def test_step_is_a_plain_constant() -> None:
