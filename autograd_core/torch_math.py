@@ -38,15 +38,24 @@ TensorLike: TypeAlias = "torch.Tensor | float"
 
 __all__ = [
     "EXP_MAX_INPUT",
+    "cos",
     "div",
     "exp",
+    "expm1",
+    "heaviside",
     "log",
+    "log1p",
     "logsumexp",
+    "maximum",
+    "minimum",
     "pow",
     "powv",
     "relu",
     "sigmoid",
+    "sign",
+    "sin",
     "softplus",
+    "sqrt",
     "step",
     "tanh",
 ]
@@ -202,3 +211,70 @@ def logsumexp(xs: Sequence[TensorLike]) -> Tensor:
     for x in tensors[1:]:
         total = total + torch.exp(x - peak)
     return peak + torch.log(total)
+
+
+def sin(x: TensorLike) -> Tensor:
+    """Sine elementwise (radians)."""
+    return torch.sin(_tensor(x))
+
+
+def cos(x: TensorLike) -> Tensor:
+    """Cosine elementwise (radians)."""
+    return torch.cos(_tensor(x))
+
+
+def sqrt(x: TensorLike) -> Tensor:
+    """Square root elementwise, for x > 0 (at 0 the derivative is infinite).
+
+    Raises:
+        DomainError: some element is <= 0.
+    """
+    tensor = _tensor(x)
+    if bool(torch.le(tensor, 0.0).any()):
+        _refuse(array_math.sqrt, x)
+    return torch.sqrt(tensor)
+
+
+def sign(x: TensorLike) -> Tensor:
+    """-1, 0 or 1 elementwise (abs's derivative, 0 at 0)."""
+    return torch.sign(_tensor(x))
+
+
+def heaviside(x: TensorLike) -> Tensor:
+    """The unit step with H(0) = 1/2 elementwise (maximum's derivative at a tie)."""
+    tensor = _tensor(x)
+    return torch.heaviside(tensor, torch.tensor(0.5, dtype=tensor.dtype, device=tensor.device))
+
+
+def maximum(a: TensorLike, b: TensorLike) -> Tensor:
+    """The larger of a and b elementwise."""
+    return torch.maximum(_tensor(a, b), _tensor(b, a))
+
+
+def minimum(a: TensorLike, b: TensorLike) -> Tensor:
+    """The smaller of a and b elementwise."""
+    return torch.minimum(_tensor(a, b), _tensor(b, a))
+
+
+def log1p(x: TensorLike) -> Tensor:
+    """ln(1 + x) elementwise, for x > -1.
+
+    Raises:
+        DomainError: some element is <= -1.
+    """
+    tensor = _tensor(x)
+    if bool(torch.le(tensor, -1.0).any()):
+        _refuse(array_math.log1p, x)
+    return torch.log1p(tensor)
+
+
+def expm1(x: TensorLike) -> Tensor:
+    """e ** x - 1 elementwise.
+
+    Raises:
+        OverflowError: some element is above ln(max float) ~ 709.78.
+    """
+    tensor = _tensor(x)
+    if bool(torch.gt(tensor, EXP_MAX_INPUT).any()):
+        _refuse(array_math.expm1, x)
+    return torch.expm1(tensor)

@@ -324,3 +324,84 @@ def test_random_graphs_agree_with_finite_differences(graph: tuple[list[Value], V
     """Backprop equals central differences on random graphs with shared sub-expressions."""
     leaves, root = graph
     gradcheck(rebuild(leaves, root), leaves, rtol=1e-5, atol=1e-7)
+
+
+# ----- the rows learners bring from other engines -------------------------------------------
+def test_maximum_and_minimum_share_the_gradient_at_a_tie() -> None:
+    """max(a, b) sends the gradient to the larger input; at a tie half to each (PyTorch, JAX)."""
+    a, b = Value(2.0), Value(-1.0)
+    a.maximum(b).backward()
+    assert (a.grad, b.grad) == (1.0, 0.0)
+    a, b = Value(2.0), Value(-1.0)
+    a.minimum(b).backward()
+    assert (a.grad, b.grad) == (0.0, 1.0)
+    a, b = Value(3.0), Value(3.0)
+    y = a.maximum(b)
+    y.backward()
+    assert (y.data, a.grad, b.grad) == (3.0, 0.5, 0.5)
+    x = Value(1.5)
+    x.maximum(x).backward()  # max(x, x) = x: the two halves add up to 1
+    assert x.grad == 1.0
+
+
+def test_leaky_relu_slope_is_the_rows_constant() -> None:
+    """leaky_relu(slope) stores the slope as node.constant; the derivative is 1 or the slope."""
+    x = Value(-2.0)
+    y = x.leaky_relu(0.2)
+    y.backward()
+    assert (y.data, x.grad, y.constant, y.op) == (-0.4, 0.2, 0.2, "leaky_relu")
+    assert Value(3.0).leaky_relu().local_grads == (1.0,)
+    assert Value(0.0).leaky_relu(0.1).local_grads == (0.1,)  # PyTorch's choice at 0
+
+
+def test_abs_builtin_is_the_abs_row() -> None:
+    """abs(v) is a node of the abs row with derivative sign(x), 0 at x = 0."""
+    x = Value(-3.0)
+    y = abs(x)
+    y.backward()
+    assert (y.data, y.op, x.grad) == (3.0, "abs", -1.0)
+    assert abs(Value(0.0)).local_grads == (0.0,)
+
+
+def test_sin_taylor_series_matches_sin() -> None:
+    """DeZero's step 27: sin from its Taylor series agrees with the sin row, value and gradient."""
+    x = Value(math.pi / 4)
+    taylor = Value(0.0)
+    for i in range(10):
+        taylor = taylor + (-1) ** i / math.factorial(2 * i + 1) * x ** (2 * i + 1)
+    taylor.backward()
+    taylor_grad = x.grad
+    x.grad = 0.0
+    y = x.sin()
+    y.backward()
+    assert taylor.data == pytest.approx(y.data, rel=1e-15) == pytest.approx(math.sqrt(0.5))
+    assert taylor_grad == pytest.approx(x.grad, rel=1e-14)
+
+
+def test_higher_derivatives_of_sin_cycle() -> None:
+    """DeZero's step 34 and HIPS's sin cases: sin, cos, -sin, -cos, sin ... at x = 1."""
+    from autograd_core import grad
+
+    f = lambda x: x.sin()  # noqa: E731
+    derivatives = [f]
+    for _ in range(4):
+        derivatives.append(grad(derivatives[-1]))
+    got = [float(d(1.0) if i else d(Value(1.0)).data) for i, d in enumerate(derivatives)]
+    s, c = math.sin(1.0), math.cos(1.0)
+    assert got == pytest.approx([s, c, -s, -c, s], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: Value(-1.0).sqrt(), "sqrt: sqrt(-1.0) has no real value"),
+        (lambda: Value(0.0).sqrt(), "infinite derivative"),
+        (lambda: Value(-1.0).log1p(), "log1p: log1p(-1.0)"),
+        (lambda: Value(710.0).expm1(), "expm1: expm1(710.0) overflows"),
+    ],
+)
+def test_new_rows_refuse_their_domain_edges_by_name(call: Callable[[], Value], message: str) -> None:
+    """sqrt at x <= 0, log1p at x <= -1 and expm1 above 709.78 name the operation and value."""
+    with pytest.raises((ValueError, OverflowError)) as error:
+        call()
+    assert message in str(error.value)
