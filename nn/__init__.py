@@ -25,6 +25,14 @@ from nn.losses import (
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
 from nn.train import History, accuracy, collector_paused, fit, predict, train_step
+from nn.torch_bridge import (
+    checkpoint_from_torch,
+    checkpoint_to_torch,
+    from_torch,
+    layer_matrices,
+    load_torch_weights,
+    to_torch,
+)
 
 __all__ = [
     "MLP",
@@ -37,6 +45,12 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "accuracy",
+    "checkpoint_from_torch",
+    "checkpoint_to_torch",
+    "from_torch",
+    "layer_matrices",
+    "load_torch_weights",
+    "to_torch",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
