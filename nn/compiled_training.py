@@ -2,10 +2,17 @@
 
 The per-sample function ``[loss_fn(model(x), t), *model(x)]`` is compiled with
 :func:`autograd_core.compile_batch` (batch loss = the mean over the batch,
-exactly what :func:`nn.train.train_step` backpropagates). The parameters stay
-the model's Values: each step zeroes their ``grad`` through the optimizer,
-adds the batch gradient into them, and lets the optimizer update ``data``, so
-the same seed gives the same parameters as the plain loop (up to rounding).
+exactly what :func:`nn.train.train_step` backpropagates).
+
+During training the parameters and the optimizer's state live in NumPy
+arrays (:mod:`nn.array_optim`: the same update formulas as ``nn.SGD`` and
+``nn.Adam``), so a step is a few array operations instead of a Python loop
+over 50,000 Values. :meth:`CompiledTraining.write_back` copies the numbers
+into the model's Values (``data``, and ``grad`` = the latest batch gradient)
+and the state into the optimizer; ``fit`` calls it at the end, also when
+training stops with an error. The same seed gives the same parameters as the
+plain loop (up to rounding). An optimizer without an array form runs its own
+``step()`` on the Values every batch (correct, slower).
 
 Targets become one row of numbers per sample: class labels of a classifier
 with K outputs become one-hot rows, labels or numbers of a one-output model a
@@ -24,6 +31,8 @@ import numpy as np
 
 from autograd_core import Value
 from autograd_core.compiler import BatchProgram, compile_batch
+from nn.array_optim import ArrayUpdate, array_update
+from nn.optim import Optimizer
 
 
 def target_rows(y: np.ndarray, outputs: int) -> np.ndarray:
@@ -58,6 +67,11 @@ class CompiledTraining:
         outputs_of: Maps (model, one sample) to the list of output Values.
         X: The training inputs (one row per sample).
         targets: :func:`target_rows` of the training targets.
+        optimizer: Its formulas and state are mirrored on arrays (:func:`nn.array_optim.array_update`).
+
+    Attributes:
+        data: The parameters during training, one number each (model order).
+        grad: The latest batch gradient, the same order.
 
     Raises:
         ValueError: The model has no ``parameters()``.
@@ -72,6 +86,7 @@ class CompiledTraining:
         outputs_of: Callable[[Any, Sequence[Any]], list[Value]],
         X: np.ndarray,
         targets: np.ndarray,
+        optimizer: Optimizer,
     ) -> None:
         if not hasattr(model, "parameters"):
             raise ValueError(
@@ -92,6 +107,10 @@ class CompiledTraining:
             reduction="mean",
             example=(X[0], targets[0]),
         )
+        self.optimizer = optimizer
+        self.update: ArrayUpdate = array_update(optimizer, self.parameters)
+        self.data = self.program.parameter_values()
+        self.grad = np.zeros_like(self.data)
 
     def correct(self, threshold: float, true_classes: np.ndarray | None) -> int:
         """How many samples of the latest run the model classified right (0 for regression)."""
@@ -105,25 +124,30 @@ class CompiledTraining:
         return int(np.sum(predicted == true_classes))
 
     def step(
-        self, optimizer: Any, X: np.ndarray, targets: np.ndarray, threshold: float,
-        true_classes: np.ndarray | None,
+        self, X: np.ndarray, targets: np.ndarray, threshold: float, true_classes: np.ndarray | None,
     ) -> tuple[float, int, int]:
-        """Zero the gradients, forward + backward the mean loss of the batch, update.
+        """Forward + backward the mean loss of the batch at :attr:`data`, then update :attr:`data`.
 
         Returns:
             (summed per-sample loss, sample count, correct predictions).
         """
-        optimizer.zero_grad()
-        self.program.backward(X, targets)
-        optimizer.step()
+        _, self.grad = self.program.gradient(X, targets, parameter_values=self.data)
+        self.update.step(self.data, self.grad)
         loss_sum = float(self.program.last_outputs[:, 0].sum())
         return loss_sum, len(X), self.correct(threshold, true_classes)
 
     def evaluate(
         self, X: np.ndarray, targets: np.ndarray, threshold: float, true_classes: np.ndarray | None
     ) -> tuple[float, float | None]:
-        """Mean loss and accuracy on data (accuracy None for regression), no gradients."""
-        mean_loss = self.program.loss(X, targets)
+        """Mean loss and accuracy at :attr:`data` (accuracy None for regression), no gradients."""
+        mean_loss = self.program.loss(X, targets, parameter_values=self.data)
         if true_classes is None:
             return mean_loss, None
         return mean_loss, self.correct(threshold, true_classes) / len(X)
+
+    def write_back(self) -> None:
+        """Copy :attr:`data` into the parameters' ``data``, :attr:`grad` into their ``grad``,
+        and the array state into the optimizer (so its own ``step()`` can carry on)."""
+        for p, value, g in zip(self.parameters, self.data.tolist(), self.grad.tolist()):
+            p.data, p.grad = value, g
+        self.update.write_back()

@@ -287,7 +287,10 @@ def fit(
         validation: Optional ``(X_val, y_val)`` evaluated after every epoch.
         compiled: Trace the model and loss once and run every mini-batch as one
             NumPy program (:mod:`nn.compiled_training`): the same parameters as
-            the plain loop up to rounding, many times faster.
+            the plain loop up to rounding, many times faster. The parameters and
+            the optimizer state are kept in NumPy arrays during training and
+            written back into the model's Values (and the optimizer) when fit
+            returns or stops with an error.
 
     Returns:
         A :class:`History` with the loss and accuracy of every epoch.
@@ -302,39 +305,43 @@ def fit(
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"fit: batch_size must be at least 1 (or None), got {batch_size!r}.")
     loss_fn = _resolve_loss(loss)
-    rows, targets = X.tolist(), y.tolist()
+    # The plain loop reads Python lists; the compiled program reads the arrays
+    # (60,000 images as lists of floats would take gigabytes).
+    rows, targets = ([], []) if compiled else (X.tolist(), y.tolist())
     outputs = len(_outputs_of_no_grad(model, X[0]))
     threshold = decision_threshold(model)
     truth = _true_classes(y, outputs)
     if validation is not None:
         X_val, y_val = _as_arrays(*validation, "fit (validation)")
-        val_rows, val_targets = X_val.tolist(), y_val.tolist()
+        val_rows, val_targets = ([], []) if compiled else (X_val.tolist(), y_val.tolist())
         val_classes = _true_classes(y_val, outputs)
         val_truth = None if val_classes is None else val_classes.tolist()
     batch_program = None
     if compiled:
         from nn.compiled_training import CompiledTraining, target_rows
 
-        batch_program = CompiledTraining(model, loss_fn, _outputs_of, X, target_rows(y, outputs))
+        batch_program = CompiledTraining(
+            model, loss_fn, _outputs_of, X, target_rows(y, outputs), optimizer
+        )
         train_rows = target_rows(y, outputs)
         if validation is not None:
             val_rows_compiled = target_rows(y_val, outputs)
-    size = batch_size or len(rows)
-    batches_per_epoch = -(-len(rows) // size)
+    size = batch_size or len(X)
+    batches_per_epoch = -(-len(X) // size)
     rng = make_rng(seed)
     history = History()
     bar = _progress_bar(epochs * batches_per_epoch, progress)
     try:
         for epoch in range(epochs):
-            order = rng.permutation(len(rows)) if shuffle else np.arange(len(rows))
+            order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
             started = time.perf_counter()
             loss_sum, correct = 0.0, 0
-            for start in range(0, len(rows), size):
+            for start in range(0, len(X), size):
                 chosen = order[start:start + size].tolist()
                 with collector_paused():
                     if batch_program is not None:
                         result = BatchResult(*batch_program.step(
-                            optimizer, X[chosen], train_rows[chosen], threshold,
+                            X[chosen], train_rows[chosen], threshold,
                             None if truth is None else truth[chosen],
                         ))
                     else:
@@ -348,10 +355,10 @@ def fit(
                 if bar is not None:
                     bar.update(1)
             history.seconds.append(time.perf_counter() - started)
-            history.loss.append(loss_sum / len(rows))
+            history.loss.append(loss_sum / len(X))
             postfix = {"epoch": epoch + 1, "loss": f"{history.loss[-1]:.4f}"}
             if truth is not None:
-                history.accuracy.append(correct / len(rows))
+                history.accuracy.append(correct / len(X))
                 postfix["acc"] = f"{history.accuracy[-1]:.3f}"
             if validation is not None:
                 if batch_program is not None:
@@ -370,6 +377,8 @@ def fit(
             if bar is not None:
                 bar.set_postfix(postfix)
     finally:
+        if batch_program is not None:
+            batch_program.write_back()  # the model's Values get the trained numbers
         if bar is not None:
             bar.close()
     return history

@@ -176,19 +176,40 @@ class BatchProgram:
                 )
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
-    def _runner(self, batch: Array) -> GroupedRunner:
+    def parameter_values(self) -> Array:
+        """The parameters' current ``data``, in the traced order, as one array."""
+        return np.fromiter(
+            (p.data for p in self.parameters), dtype=float, count=len(self.parameters)
+        )
+
+    def _checked_values(self, parameter_values: ArrayLike | None) -> Array | None:
+        """``parameter_values`` as a float array of the right length (None: read the Values)."""
+        if parameter_values is None:
+            return None
+        values = np.asarray(parameter_values, dtype=float)
+        if values.shape != (len(self.parameters),):
+            raise ValueError(
+                f"BatchProgram: parameter_values has shape {values.shape}, but the program "
+                f"has {len(self.parameters)} parameters: pass one number per parameter, "
+                "in the order of model.parameters()."
+            )
+        return values
+
+    def _runner(self, batch: Array, parameter_values: Array | None = None) -> GroupedRunner:
         size = batch.shape[0]
         runner = self._runners.get(size)
         if runner is None:
             if len(self._runners) >= 4:
                 self._runners.pop(next(iter(self._runners)))
             runner = self._runners[size] = GroupedRunner(self.schedule, size, self.backend)
-        values = np.fromiter(
-            (p.data for p in self.parameters), dtype=float, count=len(self.parameters)
-        )
+        values = self.parameter_values() if parameter_values is None else parameter_values
         runner.load(values, batch)
         runner.forward()
-        if not self._checked_on_data:
+        # The check runs the function itself, which reads the Values: it means
+        # something only when the program ran with the Values' own numbers.
+        if not self._checked_on_data and (
+            parameter_values is None or np.array_equal(parameter_values, self.parameter_values())
+        ):
             self._check_against_engine(runner, batch)
         return runner
 
@@ -223,12 +244,15 @@ class BatchProgram:
         return [item.data if isinstance(item, Value) else float(item) for item in items]  # type: ignore[arg-type]
 
     # ----- running ---------------------------------------------------------------
-    def forward(self, *arrays: ArrayLike) -> Array:
+    def forward(self, *arrays: ArrayLike, parameter_values: ArrayLike | None = None) -> Array:
         """Every sample's outputs, without gradients.
 
         Args:
             arrays: One array per input argument, shape (samples, width)
                 (a 1-D array for width 1).
+            parameter_values: Optionally one number per parameter to run
+                with instead of the Values' ``data`` (a trainer that keeps
+                the parameters in an array, as ``fit(compiled=True)`` does).
 
         Returns:
             Shape (samples,) when the function returns one Value, else
@@ -240,21 +264,29 @@ class BatchProgram:
             TraceError: On the first run, the program disagrees with the
                 function itself (its graph depends on the data).
         """
-        outputs = self.last_outputs = self._runner(self._batch(arrays)).outputs()
+        runner = self._runner(self._batch(arrays), self._checked_values(parameter_values))
+        outputs = self.last_outputs = runner.outputs()
         return outputs[:, 0] if outputs.shape[1] == 1 else outputs
 
-    def loss(self, *arrays: ArrayLike) -> float:
-        """The batch loss (``reduction`` of the first output over samples), no gradients."""
-        self.last_outputs = self._runner(self._batch(arrays)).outputs()
+    def loss(self, *arrays: ArrayLike, parameter_values: ArrayLike | None = None) -> float:
+        """The batch loss (``reduction`` of the first output over samples), no gradients.
+
+        ``parameter_values`` as for :meth:`forward`.
+        """
+        runner = self._runner(self._batch(arrays), self._checked_values(parameter_values))
+        self.last_outputs = runner.outputs()
         total = float(self.last_outputs[:, 0].sum())
         return total / len(self.last_outputs) if self.reduction == "mean" else total
 
-    def gradient(self, *arrays: ArrayLike) -> tuple[float, Array]:
+    def gradient(
+        self, *arrays: ArrayLike, parameter_values: ArrayLike | None = None
+    ) -> tuple[float, Array]:
         """The batch loss and its gradient for every parameter, leaving ``grad`` alone.
 
         The loss is the function's first output; further outputs (such as the
         logits, for counting correct predictions) are computed too and can be
-        read from :attr:`last_outputs`.
+        read from :attr:`last_outputs`. ``parameter_values`` as for
+        :meth:`forward`: the gradient is taken at those numbers.
 
         Returns:
             (batch loss, array of d(batch loss)/d(parameter) in parameter order).
@@ -262,7 +294,7 @@ class BatchProgram:
         Raises:
             ValueError: As for :meth:`forward`.
         """
-        runner = self._runner(self._batch(arrays))
+        runner = self._runner(self._batch(arrays), self._checked_values(parameter_values))
         size = runner.batch_size
         seed = 1.0 / size if self.reduction == "mean" else 1.0
         self.last_outputs = runner.outputs()
