@@ -15,3 +15,7 @@ class DomainError(ValueError):
 
 class GradcheckError(Exception):
     """Backpropagation and finite differences disagree beyond the tolerance."""
+
+
+class TraceError(ValueError):
+    """A function cannot be compiled into a batch program; the message says why."""

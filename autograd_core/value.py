@@ -25,6 +25,8 @@ from autograd_core import scalar_math
 from autograd_core.grad_mode import grad_mode
 from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS, Operation
+from autograd_core.trace_guard import guard as trace_guard
+from autograd_core.trace_guard import refuse_number_read
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -193,8 +195,60 @@ class Value:
         made_by = f", op={self.op!r}" if self.op else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{made_by}{name})"
 
+    # ----- the number as Python sees it -------------------------------------------
+    # Each of these hands out the number (or a decision made from it). While
+    # compile_batch traces, that number would be frozen into the program, so
+    # they ask the trace guard first (a plain attribute read outside tracing).
     def __float__(self) -> float:
+        """``float(v)``: the data. Refused while ``compile_batch`` traces (TraceError)."""
+        if trace_guard.active:
+            refuse_number_read("float(v)")
         return self.data
+
+    def __bool__(self) -> bool:
+        """``bool(v)``, ``if v:``: the truth of the data (False only for 0.0).
+
+        Refused while ``compile_batch`` traces (TraceError): a branch on a
+        value would be frozen into the compiled program.
+        """
+        if trace_guard.active:
+            refuse_number_read("bool(v) (an `if`, `and`, `or` or `not` on a Value)")
+        return self.data != 0.0
+
+    def _compared_number(self, other: object, symbol: str) -> float | None:
+        """The number ``self`` is compared with (None: not comparable)."""
+        if trace_guard.active:
+            refuse_number_read(f"a comparison `v {symbol} other`")
+        if type(other) is Value or isinstance(other, Value):
+            return other.data
+        if isinstance(other, Real):
+            return float(other)
+        return None
+
+    def __lt__(self, other: object) -> bool:
+        """``v < other`` compares the data (a plain bool, no graph; refused while tracing)."""
+        number = self._compared_number(other, "<")
+        return NotImplemented if number is None else self.data < number
+
+    def __le__(self, other: object) -> bool:
+        """``v <= other`` compares the data (a plain bool, no graph; refused while tracing)."""
+        number = self._compared_number(other, "<=")
+        return NotImplemented if number is None else self.data <= number
+
+    def __gt__(self, other: object) -> bool:
+        """``v > other`` compares the data (a plain bool, no graph; refused while tracing)."""
+        number = self._compared_number(other, ">")
+        return NotImplemented if number is None else self.data > number
+
+    def __ge__(self, other: object) -> bool:
+        """``v >= other`` compares the data (a plain bool, no graph; refused while tracing)."""
+        number = self._compared_number(other, ">=")
+        return NotImplemented if number is None else self.data >= number
+
+    # Comparisons must not change identity semantics: nodes stay hashable by
+    # identity (visited sets and dicts of nodes depend on it), so == is not data.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     # ----- arithmetic: each operator is made from its row of the table ---------
     __add__ = _binary_operator(_ADD)

@@ -144,7 +144,15 @@ class BatchProgram:
         parts = []
         sizes = set()
         for argument, (array, width) in enumerate(zip(arrays, widths)):
-            part = np.asarray(array, dtype=float)
+            try:
+                part = np.asarray(array, dtype=float)
+            except (TypeError, ValueError) as error:
+                kind = getattr(array, "dtype", type(array).__name__)
+                raise TypeError(
+                    f"BatchProgram: array {argument} must hold numbers, but it cannot be "
+                    f"converted to floats ({error}; it is {kind}). Convert it first, e.g. "
+                    "X.astype(float) after mapping strings to numbers."
+                ) from None
             if part.ndim == 1 and width == 1:
                 part = part[:, None]
             if part.ndim != 2 or part.shape[1] != width:
@@ -380,8 +388,9 @@ def compile_batch(
             per-sample losses; ``"mean"``: their average.
         example: Optionally one real sample (one sequence per argument) to
             trace with; by default placeholders get numbers in (0.1, 1).
-        verify: Trace a second time with other placeholder values and compare
-            the two graphs, and compare the program's gradient on the traced
+        verify: Trace a second time with other placeholder values and other
+            parameter values (each scaled by 1.001 to 1.002, restored
+            afterwards) and compare the two graphs, and compare the program's gradient on the traced
             sample with the plain engine's (default). False skips both, which
             roughly halves the compile time of a large graph; the program's
             outputs are still checked on the traced sample and on the first
@@ -417,7 +426,8 @@ def compile_batch(
     )
     first = trace(function, parameters, first_values)
     if verify:
-        _compare_traces(first, trace(function, parameters, _placeholder_values(widths, 2)))
+        second = _trace_with_other_parameters(function, parameters, _placeholder_values(widths, 2))
+        _compare_traces(first, second)
     collector_was_enabled = gc.isenabled()
     gc.disable()  # the graph has no reference cycles; see trace()
     try:
@@ -430,6 +440,41 @@ def compile_batch(
     # The program keeps only numbers: let the traced Values go.
     program.graph = dataclasses.replace(first, constant_leaves=(), output_values=())
     return program
+
+
+#: The second trace scales every parameter by a factor in this range (0 becomes
+#: factor - 1): small enough to stay inside any domain the first trace was in,
+#: enough to change every number that was copied out of a parameter.
+PERTURBATION = (1.001, 1.002)
+
+
+def _trace_with_other_parameters(
+    function: Callable[..., object], parameters: Sequence[Value], values: list[list[float]]
+) -> TracedGraph:
+    """Trace again with other input values *and* other parameter values (restored after).
+
+    A number the function copied out of a parameter (through a route the
+    trace guard cannot see) becomes a constant leaf; with other parameter
+    values that constant differs, and :func:`_compare_traces` names it.
+    """
+    saved = [p.data for p in parameters]
+    factors = np.random.default_rng(3).uniform(*PERTURBATION, size=len(saved)).tolist()
+    try:
+        for parameter, number, factor in zip(parameters, saved, factors):
+            parameter.data = number * factor if number != 0.0 else factor - 1.0
+        return trace(function, parameters, values)
+    except TraceError:
+        raise
+    except (ArithmeticError, ValueError) as error:
+        raise TraceError(
+            "compile_batch: the function fails when its parameters change by 0.1% "
+            f"({type(error).__name__}: {error}); compiled mode checks that the graph "
+            "does not depend on the parameters' values by tracing it twice. Keep the "
+            "parameters away from the edge of an operation's domain, or pass verify=False."
+        ) from error
+    finally:
+        for parameter, number in zip(parameters, saved):
+            parameter.data = number
 
 
 def _compare_traces(first: TracedGraph, second: TracedGraph) -> None:

@@ -25,14 +25,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from autograd_core.errors import TraceError as TraceError  # re-exported: its old home
 from autograd_core.grad_mode import grad_mode
 from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS, Operation
+from autograd_core.trace_guard import tracing
 from autograd_core.value import Value
-
-
-class TraceError(ValueError):
-    """A function cannot be compiled into a batch program; the message says why."""
 
 
 #: What a leaf is. Interior nodes are OPERATION.
@@ -179,7 +177,9 @@ def trace(
     collector_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _record(function(*placeholder_lists), parameters, input_values,
+        with tracing():  # user code may not read a Value's number meanwhile
+            result = function(*placeholder_lists)
+        return _record(result, parameters, input_values,
                        position_of_parameter, column_of_placeholder)
     finally:
         grad_mode.enabled = previous_mode
@@ -251,24 +251,25 @@ def _record(
 def first_difference(first: TracedGraph, second: TracedGraph) -> str:
     """Describe where two traces of one function differ (for error messages)."""
     if first.size != second.size:
-        return f"the graph has {first.size} nodes for one sample and {second.size} for another"
+        return f"the graph has {first.size} nodes in one trace and {second.size} in another (other inputs and parameter values)"
     for position in range(first.size):
         a_op, b_op = first.ops[position], second.ops[position]
         a_name = a_op.name if a_op else KIND_NAMES[first.kinds[position]]
         b_name = b_op.name if b_op else KIND_NAMES[second.kinds[position]]
         if a_name != b_name or first.parents[position] != second.parents[position]:
-            return f"node {position} is {a_name!r} for one sample and {b_name!r} for another"
+            return f"node {position} is {a_name!r} in one trace and {b_name!r} in another (other inputs and parameter values)"
         if first.constant_values[position] != second.constant_values[position]:
             return (
-                f"constant leaf {position} is {first.constant_values[position]!r} for one "
-                f"sample and {second.constant_values[position]!r} for another (a number "
-                "computed from the data, e.g. Value(x.data), is frozen into the graph)"
+                f"constant leaf {position} is {first.constant_values[position]!r} in one "
+                f"trace and {second.constant_values[position]!r} in another (a number "
+                "computed from the inputs or the parameters, e.g. a gradient taken "
+                "inside the function, is frozen into the graph)"
             )
         if first.constants[position] != second.constants[position]:
             return (
                 f"node {position} ({a_name}) has the fixed exponent "
-                f"{first.constants[position]!r} for one sample and "
-                f"{second.constants[position]!r} for another"
+                f"{first.constants[position]!r} in one trace and "
+                f"{second.constants[position]!r} in another"
             )
     return "the outputs or the leaves differ"
 
