@@ -57,6 +57,7 @@ __all__ = [
     "sqrt",
     "step",
     "tanh",
+    "xlogy",
 ]
 
 
@@ -124,7 +125,7 @@ def pow(x: ArrayLike, c: ArrayLike) -> Array:
         raise DomainError(
             f"pow: ({value!r}) ** (non-integer) has no real value (in {where}): a "
             "negative base with a non-integer exponent. Use a positive base, e.g. "
-            "abs(x) or x.square()."
+            "abs(x) ** c or (x * x) ** (c / 2)."
         )
     with np.errstate(over="ignore"):
         result: Array = np.power(base, exponent)
@@ -139,21 +140,29 @@ def pow(x: ArrayLike, c: ArrayLike) -> Array:
 
 
 def powv(a: ArrayLike, b: ArrayLike) -> Array:
-    """a ** b where the exponent varies too: needs a > 0, since dy/db = y ln a.
+    """a ** b where the exponent varies too: needs a > 0, or a = 0 with b >= 1.
 
     Raises:
-        DomainError: some base is <= 0.
+        DomainError: some base is < 0, or 0 with an exponent below 1.
         OverflowError: the result does not fit in a float.
     """
-    not_positive = np.less_equal(a, 0.0)
-    if not_positive.any():
-        value, where = first_offender(a, not_positive)
+    bad = np.less(a, 0.0) | (np.equal(a, 0.0) & np.less(b, 1.0))
+    if bad.any():
+        value, where = first_offender(a, bad)
         raise DomainError(
-            f"pow: a Value exponent needs a positive base, got base {value!r} (in "
-            f"{where}), because d(a**b)/db = a**b * ln(a). For a fixed exponent, "
-            "pass a plain number instead (x ** 2.0)."
+            f"pow: a Value exponent needs a positive base (or a zero base with an "
+            f"exponent >= 1), got base {value!r} (in {where}), because d(a**b)/db = "
+            "a**b * ln(a) and d(a**b)/da = b * a**(b-1). For a fixed exponent, pass a "
+            "plain number instead (x ** 2.0)."
         )
     return pow(a, b)
+
+
+def xlogy(y: ArrayLike, a: ArrayLike) -> Array:
+    """y * ln(a) elementwise, 0 where y = 0 (powv's dy/db at a zero base)."""
+    safe = np.where(np.greater(a, 0.0), a, 1.0)
+    result: Array = np.where(np.equal(y, 0.0), 0.0, np.multiply(y, np.log(safe)))
+    return result
 
 
 def exp(x: ArrayLike) -> Array:

@@ -151,10 +151,10 @@ _ROWS = (
         constant_examples=(3.0, 2.0, 0.5, -1.5, 0.0),
     ),
     Operation(
-        "powv", 2, "**", "y = a ** b (both Values, a > 0)",
-        "dy/da = b * a**(b-1), dy/db = y * ln(a)",
+        "powv", 2, "**", "y = a ** b (both Values; a > 0, or a = 0 with b >= 1)",
+        "dy/da = b * a**(b-1), dy/db = y * ln(a) (0 where y = 0)",
         forward=lambda m, a, b: m.powv(a, b),
-        local_grads=lambda m, y, a, b: (b * m.pow(a, b - 1.0), y * m.log(a)),
+        local_grads=lambda m, y, a, b: (b * m.pow(a, b - 1.0), m.xlogy(y, a)),
         domain=((0.5, 3.0), (-2.0, 2.0)),
     ),
     Operation(

@@ -42,7 +42,7 @@ def pow(x: float, c: float) -> float:  # noqa: A001 - the table's own name for x
     if x < 0.0 and c != int(c):
         raise DomainError(
             f"pow: ({x!r}) ** {c!r} has no real value (a negative base with a "
-            "non-integer exponent). Use a positive base, e.g. abs(x) or x.square()."
+            "non-integer exponent). Use a positive base, e.g. abs(x) ** c or (x * x) ** (c / 2)."
         )
     try:
         return float(x**c)
@@ -54,14 +54,32 @@ def pow(x: float, c: float) -> float:  # noqa: A001 - the table's own name for x
 
 
 def powv(a: float, b: float) -> float:
-    """a ** b where the exponent is a Value too: needs a > 0, since dy/db = y ln a."""
-    if a <= 0.0:
+    """a ** b where the exponent is a Value too.
+
+    Needs a > 0 (dy/db = y ln a), or a = 0 with b >= 1: there y = 0, dy/db = 0
+    (y ln a -> 0 as a -> 0+) and dy/da = b * 0 ** (b - 1) is finite, as HIPS
+    autograd and PyTorch give it. A base 0 with b < 1 has an infinite (or no)
+    derivative towards a, and a negative base has no real power in general.
+    """
+    if a < 0.0 or (a == 0.0 and b < 1.0):
+        why = (
+            f"0.0 ** {b!r} has an infinite or undefined derivative towards the base "
+            "(b * a ** (b - 1) at a = 0 with b < 1)"
+            if a == 0.0
+            else "d(a**b)/db = a**b * ln(a) needs a > 0"
+        )
         raise DomainError(
-            f"pow: a Value exponent needs a positive base, got base {a!r}, because "
-            "d(a**b)/db = a**b * ln(a). For a fixed exponent, pass a plain number "
-            "instead (x ** 2.0): then only the base is differentiated."
+            f"pow: a Value exponent needs a positive base (or a zero base with an "
+            f"exponent >= 1), got base {a!r} and exponent {b!r}: {why}. For a fixed "
+            "exponent, pass a plain number instead (x ** 2.0): then only the base is "
+            "differentiated."
         )
     return pow(a, b)
+
+
+def xlogy(y: float, a: float) -> float:
+    """y * ln(a), taken as 0 where y = 0 (powv's dy/db at a zero base)."""
+    return 0.0 if y == 0.0 else y * log(a)
 
 
 def exp(x: float) -> float:

@@ -58,6 +58,7 @@ __all__ = [
     "sqrt",
     "step",
     "tanh",
+    "xlogy",
 ]
 
 
@@ -123,15 +124,23 @@ def pow(x: TensorLike, c: TensorLike) -> Tensor:  # noqa: A001 - the table's own
 
 
 def powv(a: TensorLike, b: TensorLike) -> Tensor:
-    """a ** b where the exponent varies too: needs a > 0, since dy/db = y ln a.
+    """a ** b where the exponent varies too: needs a > 0, or a = 0 with b >= 1.
 
     Raises:
-        DomainError: some base is <= 0.
+        DomainError: some base is < 0, or 0 with an exponent below 1.
         OverflowError: the result does not fit in a float.
     """
-    if bool(torch.le(_tensor(a, b), 0.0).any()):
+    base, exponent = _tensor(a, b), _tensor(b, a)
+    if bool((torch.lt(base, 0.0) | (torch.eq(base, 0.0) & torch.lt(exponent, 1.0))).any()):
         _refuse(array_math.powv, a, b)
     return pow(a, b)
+
+
+def xlogy(y: TensorLike, a: TensorLike) -> Tensor:
+    """y * ln(a) elementwise, 0 where y = 0 (powv's dy/db at a zero base)."""
+    output, base = _tensor(y, a), _tensor(a, y)
+    safe = torch.where(base > 0.0, base, 1.0)
+    return torch.where(output == 0.0, 0.0, output * torch.log(safe))
 
 
 def exp(x: TensorLike) -> Tensor:

@@ -179,10 +179,12 @@ class Value:
     constant: float | None
     label: str | None
 
-    def __init__(self, data: Number, label: str | None = None) -> None:
+    def __init__(self, data: Number | Value, label: str | None = None) -> None:
         if label is not None and not isinstance(label, str):
             raise TypeError(f"Value: label must be a str or None, got {type(label).__name__}")
-        self.data = as_float(data, "Value")
+        # Value(v) copies v's number into a new leaf, like v.detach() (and
+        # torch.tensor(t)): the graph behind v is not followed.
+        self.data = data.data if isinstance(data, Value) else as_float(data, "Value")
         self.grad = 0.0
         self.parents = ()
         self.local_grads = ()
@@ -200,7 +202,12 @@ class Value:
     # compile_batch traces, that number would be frozen into the program, so
     # they ask the trace guard first (a plain attribute read outside tracing).
     def __float__(self) -> float:
-        """``float(v)``: the data. Refused while ``compile_batch`` traces (TraceError)."""
+        """``float(v)``: the data, as a plain float: the graph stops here.
+
+        ``math.exp(v)`` goes through this and returns a float with no graph
+        (and no gradient); write ``v.exp()`` to stay in the graph. Refused
+        while ``compile_batch`` traces (TraceError).
+        """
         if trace_guard.active:
             refuse_number_read("float(v)")
         return self.data
@@ -250,6 +257,65 @@ class Value:
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
+    # ----- reading the number (none of these is differentiable) ----------------
+    # Like float(v) each hands out the number, so each asks the trace guard.
+    def item(self) -> float:
+        """The number as a Python float (PyTorch's name for it); not differentiable.
+
+        Refused while ``compile_batch`` traces (TraceError), like ``float(v)``.
+        """
+        if trace_guard.active:
+            refuse_number_read("v.item()")
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.2f}"`` formats the data; an empty spec gives ``str(v)`` (the repr).
+
+        Refused while ``compile_batch`` traces (TraceError), like ``float(v)``.
+        """
+        if not spec:
+            return str(self)
+        if trace_guard.active:
+            refuse_number_read(f'an f-string f"{{v:{spec}}}"')
+        return format(self.data, spec)
+
+    def __int__(self) -> int:
+        """``int(v)``: the data truncated to an int; not differentiable (refused while tracing)."""
+        if trace_guard.active:
+            refuse_number_read("int(v)")
+        return int(self.data)
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        """``round(v)`` / ``round(v, n)``: the rounded data as a plain number (no graph).
+
+        Refused while ``compile_batch`` traces (TraceError), like ``float(v)``.
+        """
+        if trace_guard.active:
+            refuse_number_read("round(v)")
+        return round(self.data, ndigits)
+
+    def __floordiv__(self, other: object) -> Value:
+        raise TypeError(
+            f"Value: '//' is not differentiable (floor division is a step function: "
+            f"its derivative is 0 wherever it exists), so the engine has no row for it. "
+            f"For the number, write v.data // {other!r}; to keep the graph, use '/'."
+        )
+
+    def __rfloordiv__(self, other: object) -> Value:
+        raise TypeError(
+            f"Value: '//' is not differentiable (floor division is a step function: "
+            f"its derivative is 0 wherever it exists), so the engine has no row for it. "
+            f"For the number, write {other!r} // v.data; to keep the graph, use '/'."
+        )
+
+    def __mod__(self, other: object) -> Value:
+        raise TypeError(
+            "Value: '%' is not an operation of the engine. For the number, write "
+            f"v.data % {other!r}."
+        )
+
+    __rmod__ = __mod__
+
     # ----- arithmetic: each operator is made from its row of the table ---------
     __add__ = _binary_operator(_ADD)
     __radd__ = _binary_operator(_ADD, reflected=True)
@@ -265,11 +331,13 @@ class Value:
 
     def __pow__(self, exponent: Operand) -> Value:
         """``x ** c`` for a number ``c`` (only x is differentiated), or
-        ``x ** y`` for a Value ``y`` (both are; needs x > 0, as d/dy = x**y ln x).
+        ``x ** y`` for a Value ``y`` (both are; needs x > 0, as d/dy = x**y ln x,
+        or x = 0 with y >= 1, where the value is 0 and d/dy is 0, as in HIPS
+        autograd and PyTorch).
 
         Raises:
-            DomainError: a negative base with a fractional exponent, or a
-                base <= 0 with a Value exponent.
+            DomainError: a negative base with a fractional exponent, or with a
+                Value exponent a base < 0, or 0 with an exponent below 1.
             ZeroDivisionError: 0 to a negative power.
             OverflowError: the result does not fit in a float.
         """
@@ -357,11 +425,14 @@ class Value:
         """A new leaf with the same data (and label): the graph stops here."""
         return Value(self.data, label=self.label)
 
-    def backward(self) -> None:
+    def backward(self, gradient: Number | Value = 1.0) -> None:
         """Fill in ``grad`` of every node this value depends on: d(self)/d(node).
 
         Walks the graph in reverse topological order, seeding ``self.grad`` with
-        1.0 and applying the chain rule ``parent.grad += local * node.grad``.
+        ``gradient`` (1.0 unless given) and applying the chain rule
+        ``parent.grad += local * node.grad``. ``y.backward(gradient=g)`` (the
+        PyTorch and MiniTorch spelling) gives every node g * dy/d(node): the
+        gradient of a larger function whose derivative towards y is g.
         A node whose gradient is 0 passes nothing on (every term would be
         ``local * 0``), so the parts of a graph behind inactive relus cost
         almost nothing.
@@ -375,7 +446,12 @@ class Value:
         Raises:
             FloatingPointError: ``self.data`` is NaN or infinite (an intermediate
                 overflowed), so no gradient would be meaningful.
+            TypeError, ValueError: ``gradient`` is not a finite real number
+                (a Value gives its data).
         """
+        seed = (
+            gradient.data if isinstance(gradient, Value) else as_float(gradient, "backward")
+        )
         if not math.isfinite(self.data):
             raise FloatingPointError(
                 f"backward: the output is {self.data!r}, so its gradients would be "
@@ -391,7 +467,7 @@ class Value:
             for node in order:
                 if node.parents:
                     node.grad = 0.0
-            self.grad += 1.0
+            self.grad += seed
             for node in reversed(order):
                 upstream = node.grad
                 if upstream == 0.0:

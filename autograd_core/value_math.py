@@ -55,7 +55,7 @@ def pow(x: Operand, c: Operand) -> Value:
 
 
 def powv(a: Operand, b: Operand) -> Value:
-    """y = a ** b with both differentiated (the ``powv`` row; needs a > 0)."""
+    """y = a ** b with both differentiated (the ``powv`` row; a > 0, or a = 0 with b >= 1)."""
     return _as_value(a) ** _as_value(b)
 
 
@@ -132,6 +132,18 @@ def maximum(a: Operand, b: Operand) -> Value:
 def minimum(a: Operand, b: Operand) -> Value:
     """y = min(a, b) as a node (the ``minimum`` row)."""
     return _as_value(a).minimum(b)
+
+
+def xlogy(y: Operand, a: Operand) -> Value | float:
+    """y * ln(a) as nodes; a plain 0.0 where y = 0 (powv's dy/db at a zero base).
+
+    At a zero base y = a ** b is 0 for every b >= 1 near the point, so the
+    derivative of this term towards b is 0 there too: a constant is exact.
+    """
+    y_data = y.data if isinstance(y, Value) else float(y)
+    if y_data == 0.0:
+        return 0.0
+    return _as_value(y) * log(a)
 
 
 def sign(x: Operand) -> float:

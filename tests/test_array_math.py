@@ -127,9 +127,13 @@ def test_pow_domain_errors() -> None:
 
 
 def test_powv_needs_a_positive_base() -> None:
-    """powv with a base <= 0 raises DomainError, like the scalar namespace."""
+    """powv with a base < 0, or 0 with an exponent below 1, raises DomainError like the scalar one."""
     with pytest.raises(DomainError, match="positive base"):
-        array_math.powv(np.array([0.0]), np.array([2.0]))
+        array_math.powv(np.array([-1.0]), np.array([2.0]))
+    with pytest.raises(DomainError, match=r"zero base with an exponent >= 1.*sample 1"):
+        array_math.powv(np.array([[1.0, 0.0]]), np.array([[2.0, 0.5]]))
+    assert list(array_math.powv(np.array([0.0, 0.0]), np.array([2.0, 1.0]))) == [0.0, 0.0]
+    assert list(array_math.xlogy(np.array([0.0, 2.0]), np.array([0.0, 1.0]))) == [0.0, 0.0]
 
 
 def test_a_parameter_column_is_reported_as_every_sample() -> None:

@@ -286,10 +286,13 @@ def test_the_garbage_collector_setting_is_restored(collector_on: bool) -> None:
 
 
 def test_backward_has_no_extra_parameters() -> None:
-    """The plain backward() is untouched: higher order lives in gradients(), not in the hot loop."""
+    """backward() has no create_graph: higher order lives in gradients(), not in the hot loop.
+
+    Its one option is the seed, backward(gradient=g), as in PyTorch.
+    """
     import inspect
 
-    assert list(inspect.signature(Value.backward).parameters) == ["self"]
+    assert list(inspect.signature(Value.backward).parameters) == ["self", "gradient"]
 
 
 # ----- bad input ------------------------------------------------------------------

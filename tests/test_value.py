@@ -405,3 +405,79 @@ def test_new_rows_refuse_their_domain_edges_by_name(call: Callable[[], Value], m
     with pytest.raises((ValueError, OverflowError)) as error:
         call()
     assert message in str(error.value)
+
+
+def test_zero_base_with_a_value_exponent_follows_hips_and_pytorch() -> None:
+    """0 ** y for y >= 1: value 0, d/dy = 0, d/dx = y * 0 ** (y - 1); y < 1 stays an error."""
+    for exponent, expected_base_grad in ((2.5, 0.0), (1.0, 1.0), (3.0, 0.0)):
+        x, y = Value(0.0), Value(exponent)
+        z = x**y
+        z.backward()
+        assert (z.data, x.grad, y.grad) == (0.0, expected_base_grad, 0.0)
+    for exponent in (0.5, 0.0, -1.0):
+        with pytest.raises(DomainError, match="zero base with an exponent >= 1"):
+            Value(0.0) ** Value(exponent)
+    with pytest.raises(DomainError, match="positive base"):
+        Value(-1.0) ** Value(2.0)
+
+
+def test_zero_base_matches_pytorch() -> None:
+    """The same numbers as torch's pow at a zero base (value, both gradients)."""
+    torch = pytest.importorskip("torch")
+    for exponent in (1.0, 1.5, 2.0, 3.0):
+        x, y = Value(0.0), Value(exponent)
+        (x**y).backward()
+        tx = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+        ty = torch.tensor(exponent, dtype=torch.float64, requires_grad=True)
+        (tx**ty).backward()
+        assert (x.grad, y.grad) == (tx.grad.item(), ty.grad.item())
+
+
+def test_backward_with_a_seed_gradient() -> None:
+    """y.backward(gradient=g) scales every gradient by g (PyTorch, MiniTorch); default 1."""
+    x = Value(3.0)
+    y = x * x
+    y.backward(gradient=0.5)
+    assert x.grad == 3.0
+    x.grad = 0.0
+    y.backward(Value(2.0))
+    assert x.grad == 12.0
+    with pytest.raises(ValueError, match="backward"):
+        y.backward(gradient=float("nan"))
+    with pytest.raises(TypeError, match="backward"):
+        y.backward(gradient="1")
+
+
+def test_value_of_a_value_is_a_new_leaf_with_its_data() -> None:
+    """Value(Value(2)) copies the number into a new leaf (like detach), not the graph."""
+    x = Value(2.0)
+    y = Value(x * 3, label="y")
+    assert (y.data, y.parents, y.label) == (6.0, (), "y")
+
+
+def test_reading_the_number_item_format_int_round() -> None:
+    """item(), f-strings, int() and round() work on the data and return plain numbers."""
+    v = Value(2.71828, label="e")
+    assert v.item() == 2.71828 and type(v.item()) is float
+    assert f"{v:.2f}" == "2.72" and f"{v:>8.1f}" == "     2.7"
+    assert f"{v}" == str(v) == repr(v)
+    assert int(v) == 2 and int(Value(-2.7)) == -2
+    assert round(v) == 3 and type(round(v)) is int
+    assert round(v, 2) == 2.72
+
+
+def test_floor_division_and_modulo_say_they_are_not_differentiable() -> None:
+    """v // 2 and v % 2 are refused with what to write instead."""
+    with pytest.raises(TypeError, match=r"'//' is not differentiable.*v.data // 2"):
+        Value(7.0) // 2
+    with pytest.raises(TypeError, match=r"7 // v.data"):
+        7 // Value(2.0)
+    with pytest.raises(TypeError, match=r"v.data % 2"):
+        Value(7.0) % 2
+
+
+def test_math_exp_drops_the_graph_as_documented() -> None:
+    """math.exp(v) goes through float(v): a plain float, no graph (the README warns)."""
+    v = Value(1.0)
+    assert math.exp(v) == math.e and type(math.exp(v)) is float
+    assert isinstance(v.exp(), Value)

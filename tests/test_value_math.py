@@ -55,6 +55,7 @@ SAMPLE_ARGUMENTS: dict[str, list[tuple[Any, ...]]] = {
     "maximum": [(0.3, -1.0), (-2.0, 1.5)],
     "minimum": [(0.3, -1.0), (-2.0, 1.5)],
     "sign": [(0.3,), (-2.0,), (0.0,)],
+    "xlogy": [(0.5, 2.0), (0.0, 0.0), (2.0, 0.3)],
     "heaviside": [(0.3,), (-2.0,), (0.0,)],
 }
 
@@ -90,7 +91,7 @@ def test_value_form_computes_the_same_number(name: str, arguments: tuple[Any, ..
 
 
 #: Piecewise constant (plain floats, no graph) or piecewise linear: nothing to check twice.
-PIECEWISE = ("step", "relu", "sign", "heaviside", "maximum", "minimum")
+PIECEWISE = ("step", "relu", "sign", "heaviside", "maximum", "minimum", "xlogy")
 SMOOTH_CASES = [(n, a) for n, a in CASES if n not in PIECEWISE]
 
 
