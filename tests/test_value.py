@@ -481,3 +481,27 @@ def test_math_exp_drops_the_graph_as_documented() -> None:
     v = Value(1.0)
     assert math.exp(v) == math.e and type(math.exp(v)) is float
     assert isinstance(v.exp(), Value)
+
+
+@pytest.mark.parametrize(
+    ("read", "what"),
+    [
+        (lambda v: v.item(), r"v\.item\(\)"),
+        (lambda v: f"{v:.3f}", "f-string"),
+        (lambda v: int(v), r"int\(v\)"),
+        (lambda v: round(v), r"round\(v\)"),
+    ],
+)
+def test_reading_the_number_is_refused_while_compiling(read: Callable[[Value], object], what: str) -> None:
+    """item(), format, int() and round() use the trace guard: no number is baked into a program."""
+    from autograd_core import TraceError, compile_batch
+
+    w = Value(0.5)
+
+    def per_sample(x: list[Value]) -> Value:
+        read(x[0])
+        return x[0] * w
+
+    with pytest.raises(TraceError, match=what + r".*test_value\.py, line \d+"):
+        compile_batch(per_sample, [w], (1,))
+    assert f"{w:.1f}" == "0.5"  # outside tracing they read the data again
