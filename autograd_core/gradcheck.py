@@ -4,10 +4,18 @@ The numerical derivative is the central difference
 
     dE/dw ~ (E(w + h) - E(w - h)) / (2h)
 
-with the step chosen as in the source articles: h = sqrt(machine epsilon) * |w|,
-where machine epsilon = 2.220446049250313e-16 (``numpy.finfo(float).eps``).
-When |w| < 1 the scale |w| is floored at 1, so that w = 0 (or a tiny w) does
-not get a step so small that rounding error swamps the difference.
+with a step that grows with the variable. Two rules are offered (``step_rule``):
+
+* ``"floored"`` (the default): h = sqrt(machine epsilon) * max(|w|, 1). Every
+  |w| < 1 gets the same step 1.49e-8.
+* ``"relative"`` (the source articles' rule): h = sqrt(machine epsilon) * |w|,
+  with a floor only near w = 0: |w| below ``RELATIVE_STEP_FLOOR`` (1e-3) counts as
+  1e-3. ``step_size(0.3, "relative")`` is 4.47e-9.
+
+machine epsilon = 2.220446049250313e-16 (``numpy.finfo(float).eps``). Some floor
+is needed: at w = 0 the relative step would be 0 (a division by zero), and for
+a tiny w the two evaluations E(w + h) and E(w - h) would differ only in their
+last bits, so the difference would be rounding noise.
 
 A finite difference is itself only accurate to about eps * |E| / h (rounding)
 plus a term in h**2 (truncation); :func:`gradcheck` adds the rounding part to
@@ -29,12 +37,30 @@ from autograd_core.value import Value
 #: 2.220446049250313e-16, the gap between 1.0 and the next float.
 MACHINE_EPSILON = sys.float_info.epsilon
 
+#: Below this |w| the articles' relative rule uses 1e-3 as the scale (so h never reaches 0).
+RELATIVE_STEP_FLOOR = 1e-3
+
+#: The names ``step_rule`` accepts, each with the floor of its scale |w|.
+STEP_RULES: dict[str, float] = {"floored": 1.0, "relative": RELATIVE_STEP_FLOOR}
+
 Function = Callable[..., "Value | float"]
 
 
-def step_size(w: float) -> float:
-    """The finite-difference step for a variable at ``w``: sqrt(eps) * max(|w|, 1)."""
-    return math.sqrt(MACHINE_EPSILON) * max(abs(w), 1.0)
+def step_size(w: float, rule: str = "floored") -> float:
+    """The finite-difference step for a variable at ``w``.
+
+    ``"floored"``: h = sqrt(eps) * max(|w|, 1). ``"relative"`` (the articles' rule):
+    h = sqrt(eps) * max(|w|, 1e-3), i.e. sqrt(eps) * |w| except near w = 0.
+
+    Raises:
+        ValueError: An unknown rule.
+    """
+    if rule not in STEP_RULES:
+        raise ValueError(
+            f"step_size: unknown step_rule {rule!r}; use one of {sorted(STEP_RULES)} "
+            "(or pass a fixed step)."
+        )
+    return math.sqrt(MACHINE_EPSILON) * max(abs(w), STEP_RULES[rule])
 
 
 def _output(f: Function, inputs: Sequence[Value]) -> float:
@@ -43,12 +69,12 @@ def _output(f: Function, inputs: Sequence[Value]) -> float:
 
 
 def _central_difference(
-    f: Function, inputs: Sequence[Value], index: int, step: float | None
+    f: Function, inputs: Sequence[Value], index: int, step: float | None, rule: str = "floored"
 ) -> tuple[float, float]:
     """(derivative, rounding noise) of f with respect to inputs[index]."""
     variable = inputs[index]
     original = variable.data
-    h = step if step is not None else step_size(original)
+    h = step if step is not None else step_size(original, rule)
     try:
         variable.data = original + h
         upper = _output(f, inputs)
@@ -63,7 +89,7 @@ def _central_difference(
 
 
 def numerical_grad(
-    f: Function, inputs: Sequence[Value], step: float | None = None
+    f: Function, inputs: Sequence[Value], step: float | None = None, *, step_rule: str = "floored"
 ) -> list[float]:
     """Central-difference derivative of ``f(*inputs)`` with respect to each input.
 
@@ -77,12 +103,18 @@ def numerical_grad(
         f: The function to differentiate.
         inputs: Leaf Values; f's derivative is taken with respect to each.
         step: A fixed step h; by default :func:`step_size` of each input.
+        step_rule: ``"floored"`` (sqrt(eps) * max(|w|, 1)) or ``"relative"``
+            (the articles' sqrt(eps) * |w|, floored only near 0); see :func:`step_size`.
 
     Returns:
         One derivative per input, in order.
+
+    Raises:
+        ValueError: An unknown ``step_rule``.
     """
+    step_size(0.0, step_rule)  # refuse an unknown rule before calling f
     with no_grad():
-        return [_central_difference(f, inputs, i, step)[0] for i in range(len(inputs))]
+        return [_central_difference(f, inputs, i, step, step_rule)[0] for i in range(len(inputs))]
 
 
 @dataclass(frozen=True)
@@ -146,6 +178,7 @@ def gradcheck(
     rtol: float = 1e-5,
     atol: float = 1e-8,
     step: float | None = None,
+    step_rule: str = "floored",
     raise_on_failure: bool = True,
 ) -> GradcheckResult:
     """Compare ``backward()`` with central differences for every input.
@@ -160,15 +193,18 @@ def gradcheck(
         rtol: Relative tolerance.
         atol: Absolute tolerance.
         step: A fixed step h instead of :func:`step_size`.
+        step_rule: ``"floored"`` or ``"relative"`` (the articles' rule), see :func:`step_size`.
         raise_on_failure: If False, return the failing result instead of raising.
 
     Returns:
         The per-input comparison; ``str(result)`` is a readable table.
 
     Raises:
+        ValueError: An unknown ``step_rule``.
         TypeError: ``f`` did not return a Value.
         GradcheckError: Some input's gradients disagree (the message is the table).
     """
+    step_size(0.0, step_rule)  # refuse an unknown rule before any work
     saved_grads = [v.grad for v in inputs]
     try:
         for v in inputs:
@@ -187,7 +223,7 @@ def gradcheck(
     rows = []
     with no_grad():
         for i, (v, analytic) in enumerate(zip(inputs, backprop)):
-            numerical, noise = _central_difference(f, inputs, i, step)
+            numerical, noise = _central_difference(f, inputs, i, step, step_rule)
             allowed = atol + rtol * max(abs(analytic), abs(numerical)) + noise
             rows.append(GradcheckRow(v.label or f"input {i}", analytic, numerical, allowed))
     result = GradcheckResult(tuple(rows))

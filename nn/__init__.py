@@ -10,6 +10,7 @@ Example:
 
 from nn import datasets
 from nn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from nn.dropout import Dropout
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
     binary_cross_entropy,
@@ -23,7 +24,8 @@ from nn.losses import (
     squared_error,
 )
 from nn.module import Module
-from nn.optim import SGD, Adam, Optimizer
+from nn.optim import SGD, AdaGrad, Adam, Optimizer, RMSProp
+from nn.sequential import Sequential
 from nn.train import History, accuracy, collector_paused, fit, predict, train_step
 from nn.torch_bridge import (
     checkpoint_from_torch,
@@ -37,13 +39,17 @@ from nn.torch_bridge import (
 __all__ = [
     "MLP",
     "SGD",
+    "AdaGrad",
     "Adam",
     "CheckpointError",
+    "Dropout",
     "History",
     "Layer",
     "Module",
     "Neuron",
     "Optimizer",
+    "RMSProp",
+    "Sequential",
     "accuracy",
     "checkpoint_from_torch",
     "checkpoint_to_torch",

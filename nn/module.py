@@ -37,7 +37,14 @@ class Module:
     Subclasses assign their parameters (Values) and sub-modules as attributes
     in ``__init__`` and implement ``__call__``; the base class provides the
     bookkeeping below.
+
+    Attributes:
+        training: True in training mode (the default), False after :meth:`eval`.
+            Only modules that behave differently while training read it
+            (:class:`~nn.dropout.Dropout`).
     """
+
+    training: bool = True
 
     def _own_parts(self) -> Iterator[tuple[str, Value | Module]]:
         """(name, parameter or sub-module) for each direct part, in attribute order."""
@@ -97,3 +104,21 @@ class Module:
         """Set every parameter's ``grad`` to 0 (leaves accumulate across ``backward()``)."""
         for parameter in self.parameters():
             parameter.grad = 0.0
+
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and every sub-module in training mode (``mode=False``: evaluation).
+
+        Returns:
+            The module itself, so ``model.train()`` can be chained.
+        """
+        for _, module in self.named_modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode for this module and every sub-module: ``train(False)``.
+
+        Dropout then passes its inputs through unchanged, so predictions are
+        deterministic. Call :meth:`train` before training again.
+        """
+        return self.train(False)

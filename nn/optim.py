@@ -1,4 +1,4 @@
-"""Optimizers: SGD (with momentum) and Adam, used the way PyTorch users know.
+"""Optimizers: SGD (with momentum), AdaGrad, RMSProp and Adam, used the way PyTorch users know.
 
 ::
 
@@ -10,6 +10,10 @@
         optimizer.step()          # move every parameter against its gradient
 
 An optimizer only reads ``p.grad`` and writes ``p.data``; it builds no graph.
+
+Every optimizer takes ``weight_decay`` (L2 regularisation, as in PyTorch): with
+decay lambda the gradient it uses is ``g = dJ/dw + lambda * w``, the gradient of
+J + lambda/2 * sum(w**2), so every step also pulls each weight towards 0.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ class Optimizer:
         TypeError: Something other than a Value in the list.
     """
 
-    def __init__(self, parameters: Iterable[Value] | Module) -> None:
+    def __init__(self, parameters: Iterable[Value] | Module, weight_decay: float = 0.0) -> None:
         if isinstance(parameters, Module):
             parameters = parameters.parameters()
         self.parameters: list[Value] = list(parameters)
@@ -57,6 +61,11 @@ class Optimizer:
                     f"{name}: parameters must be Values, got {type(p).__name__}. "
                     "Pass model.parameters()."
                 )
+        if not (isinstance(weight_decay, (int, float)) and math.isfinite(weight_decay) and weight_decay >= 0):
+            raise ValueError(
+                f"{name}: weight_decay must be a finite number >= 0 (0 turns it off), got {weight_decay!r}."
+            )
+        self.weight_decay = float(weight_decay)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0 before the next ``backward()``."""
@@ -66,6 +75,13 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter from its ``grad`` (implemented by each optimizer)."""
         raise NotImplementedError
+
+    def gradients(self) -> list[float]:
+        """The gradient each update uses: ``p.grad + weight_decay * p.data`` (just ``p.grad`` without decay)."""
+        decay = self.weight_decay
+        if decay == 0.0:
+            return [p.grad for p in self.parameters]
+        return [p.grad + decay * p.data for p in self.parameters]
 
     def _assign(self, new_data: Sequence[float]) -> None:
         """Write the new parameter values, refusing to write NaN or infinity."""
@@ -95,10 +111,17 @@ class SGD(Optimizer):
         parameters: The Values to train, or a Module.
         lr: Learning rate (> 0).
         momentum: mu in [0, 1); 0 is plain gradient descent.
+        weight_decay: L2 decay lambda >= 0 (dJ/dw + lambda * w is the gradient used).
     """
 
-    def __init__(self, parameters: Iterable[Value] | Module, lr: float = 0.01, momentum: float = 0.0) -> None:
-        super().__init__(parameters)
+    def __init__(
+        self,
+        parameters: Iterable[Value] | Module,
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(parameters, weight_decay)
         self.lr = _positive("lr", lr, "SGD")
         self.momentum = _fraction("momentum", momentum, "SGD")
         self.velocities = [0.0] * len(self.parameters)
@@ -106,12 +129,102 @@ class SGD(Optimizer):
     def step(self) -> None:
         """One update of every parameter from its current ``grad``."""
         lr, mu = self.lr, self.momentum
+        grads = self.gradients()
         if mu == 0.0:
-            self._assign([p.data - lr * p.grad for p in self.parameters])
+            self._assign([p.data - lr * g for p, g in zip(self.parameters, grads)])
             return
-        velocities = [mu * v + p.grad for p, v in zip(self.parameters, self.velocities)]
+        velocities = [mu * v + g for g, v in zip(grads, self.velocities)]
         self._assign([p.data - lr * v for p, v in zip(self.parameters, velocities)])
         self.velocities = velocities
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: each parameter's step shrinks with the sum of its past squared gradients.
+
+    With g = dJ/dw (the sum s starts at 0)::
+
+        s <- s + g**2
+        w <- w - lr * g / (sqrt(s) + eps)
+
+    A parameter that has had large gradients takes small steps from then on;
+    since s only grows, every step gets smaller and learning slows down in long
+    runs (RMSProp forgets old gradients to avoid this). Matches PyTorch's
+    ``torch.optim.Adagrad`` with its defaults for ``lr_decay`` and the initial sum (0).
+
+    Args:
+        parameters: The Values to train, or a Module.
+        lr: Learning rate (> 0).
+        eps: Small positive number that keeps the division safe.
+        weight_decay: L2 decay lambda >= 0 (dJ/dw + lambda * w is the gradient used).
+    """
+
+    def __init__(
+        self,
+        parameters: Iterable[Value] | Module,
+        lr: float = 0.01,
+        eps: float = 1e-10,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(parameters, weight_decay)
+        self.lr = _positive("lr", lr, "AdaGrad")
+        self.eps = _positive("eps", eps, "AdaGrad")
+        self.squared_sums = [0.0] * len(self.parameters)
+
+    def step(self) -> None:
+        """One update of every parameter from its current ``grad``."""
+        sums, new_data = [], []
+        for p, g, s in zip(self.parameters, self.gradients(), self.squared_sums):
+            s = s + g * g
+            sums.append(s)
+            new_data.append(p.data - self.lr * g / (math.sqrt(s) + self.eps))
+        self._assign(new_data)
+        self.squared_sums = sums
+
+
+class RMSProp(Optimizer):
+    """RMSProp: like AdaGrad, but a running average of squared gradients that forgets.
+
+    With g = dJ/dw and decay rate alpha (v starts at 0)::
+
+        v <- alpha * v + (1 - alpha) * g**2
+        w <- w - lr * g / (sqrt(v) + eps)
+
+    Old gradients fade by a factor alpha per step, so the step size follows the
+    recent scale of the gradient instead of shrinking forever. Matches PyTorch's
+    ``torch.optim.RMSprop`` (without its momentum and centred options).
+
+    Args:
+        parameters: The Values to train, or a Module.
+        lr: Learning rate (> 0).
+        alpha: Decay rate of the average, in [0, 1).
+        eps: Small positive number that keeps the division safe.
+        weight_decay: L2 decay lambda >= 0 (dJ/dw + lambda * w is the gradient used).
+    """
+
+    def __init__(
+        self,
+        parameters: Iterable[Value] | Module,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(parameters, weight_decay)
+        self.lr = _positive("lr", lr, "RMSProp")
+        self.alpha = _fraction("alpha", alpha, "RMSProp")
+        self.eps = _positive("eps", eps, "RMSProp")
+        self.square_averages = [0.0] * len(self.parameters)
+
+    def step(self) -> None:
+        """One update of every parameter from its current ``grad``."""
+        a = self.alpha
+        averages, new_data = [], []
+        for p, g, v in zip(self.parameters, self.gradients(), self.square_averages):
+            v = a * v + (1.0 - a) * g * g
+            averages.append(v)
+            new_data.append(p.data - self.lr * g / (math.sqrt(v) + self.eps))
+        self._assign(new_data)
+        self.square_averages = averages
 
 
 class Adam(Optimizer):
@@ -132,6 +245,8 @@ class Adam(Optimizer):
         lr: Learning rate (> 0).
         betas: (b1, b2), each in [0, 1).
         eps: Small positive number that keeps the division safe.
+        weight_decay: L2 decay lambda >= 0 (g = dJ/dw + lambda * w, PyTorch's ``Adam``,
+            not the decoupled ``AdamW``).
     """
 
     def __init__(
@@ -140,8 +255,9 @@ class Adam(Optimizer):
         lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(parameters)
+        super().__init__(parameters, weight_decay)
         self.lr = _positive("lr", lr, "Adam")
         self.betas = (_fraction("beta1", betas[0], "Adam"), _fraction("beta2", betas[1], "Adam"))
         self.eps = _positive("eps", eps, "Adam")
@@ -155,8 +271,7 @@ class Adam(Optimizer):
         t = self.steps + 1
         correction1, correction2 = 1.0 - b1**t, 1.0 - b2**t
         firsts, seconds, new_data = [], [], []
-        for p, m, v in zip(self.parameters, self.first_moments, self.second_moments):
-            g = p.grad
+        for p, g, m, v in zip(self.parameters, self.gradients(), self.first_moments, self.second_moments):
             m = b1 * m + (1.0 - b1) * g
             v = b2 * v + (1.0 - b2) * g * g
             firsts.append(m)

@@ -56,6 +56,9 @@ class History:
         validation_loss: Mean loss on the validation data after each epoch (if given).
         validation_accuracy: Accuracy on the validation data after each epoch (classification only).
         seconds: Wall-clock time of each epoch's training.
+        best_epoch: With early stopping, the epoch (counted from 1) whose parameters
+            the model was given back: the one with the lowest validation loss.
+        stopped_early: True when early stopping ended training before ``epochs``.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -63,6 +66,8 @@ class History:
     validation_loss: list[float] = field(default_factory=list)
     validation_accuracy: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,6 +244,52 @@ def _evaluate(
     return loss_sum / len(rows), mean_accuracy
 
 
+@contextmanager
+def _evaluation_mode(model: Model) -> Iterator[None]:
+    """Evaluation mode (no dropout) for a Module, restoring its previous mode afterwards."""
+    if not hasattr(model, "training") or not hasattr(model, "train"):
+        yield
+        return
+    was_training = bool(model.training)
+    model.train(False)
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+class _EarlyStopping:
+    """Patience on the validation loss, remembering the parameters of the best epoch."""
+
+    def __init__(self, model: Model, patience: int) -> None:
+        if not hasattr(model, "parameters"):
+            raise ValueError(
+                "fit: early_stopping needs a model with parameters() (an nn Module) "
+                "so that the best parameters can be restored."
+            )
+        self.parameters: list[Value] = list(model.parameters())
+        self.patience = patience
+        self.best_loss = float("inf")
+        self.best_epoch = 0
+        self.best_data: list[float] = [p.data for p in self.parameters]
+        self.epochs_without_improvement = 0
+
+    def should_stop(self, epoch: int, validation_loss: float, current: list[float]) -> bool:
+        """Record epoch ``epoch`` (from 1) with the parameters ``current`` it ended with;
+        True once ``patience`` epochs in a row did not improve."""
+        if validation_loss < self.best_loss:
+            self.best_loss, self.best_epoch = validation_loss, epoch
+            self.best_data = current
+            self.epochs_without_improvement = 0
+            return False
+        self.epochs_without_improvement += 1
+        return self.epochs_without_improvement >= self.patience
+
+    def restore_best(self) -> None:
+        for p, value in zip(self.parameters, self.best_data):
+            p.data = value
+
+
 def _as_arrays(X: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     if X.ndim != 2 or len(X) == 0:
@@ -264,6 +315,7 @@ def fit(
     progress: bool = True,
     validation: tuple[Any, Any] | None = None,
     compiled: bool = False,
+    early_stopping: int | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` with mini-batches; return what was measured per epoch.
 
@@ -291,19 +343,37 @@ def fit(
             the optimizer state are kept in NumPy arrays during training and
             written back into the model's Values (and the optimizer) when fit
             returns or stops with an error.
+        early_stopping: Patience: stop when the validation loss has not improved
+            for this many epochs in a row, and give the model back the parameters
+            of the epoch with the lowest validation loss (``History.best_epoch``).
+            Needs ``validation``. The optimizer's state is not rewound.
+
+    The validation data is evaluated in evaluation mode (``model.eval()``: no
+    dropout); the model is left in the mode it was given.
 
     Returns:
         A :class:`History` with the loss and accuracy of every epoch.
 
     Raises:
-        ValueError: Empty or mismatched data, NaN in X, an unknown loss name, or
-            a non-positive ``epochs`` or ``batch_size``.
+        ValueError: Empty or mismatched data, NaN in X, an unknown loss name,
+            a non-positive ``epochs``, ``batch_size`` or ``early_stopping``,
+            early stopping without validation data, or ``compiled=True`` with dropout.
     """
     X, y = _as_arrays(X, y, "fit")
     if epochs < 1:
         raise ValueError(f"fit: epochs must be at least 1, got {epochs!r}.")
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"fit: batch_size must be at least 1 (or None), got {batch_size!r}.")
+    if early_stopping is not None:
+        if validation is None:
+            raise ValueError(
+                "fit: early_stopping watches the validation loss; pass validation=(X_val, y_val) too."
+            )
+        if isinstance(early_stopping, bool) or not isinstance(early_stopping, int) or early_stopping < 1:
+            raise ValueError(
+                f"fit: early_stopping is the patience in epochs and must be an int >= 1 (or None), "
+                f"got {early_stopping!r}."
+            )
     loss_fn = _resolve_loss(loss)
     # The plain loop reads Python lists; the compiled program reads the arrays
     # (60,000 images as lists of floats would take gigabytes).
@@ -318,6 +388,7 @@ def fit(
         val_truth = None if val_classes is None else val_classes.tolist()
     batch_program = None
     if compiled:
+        _refuse_dropout(model)
         from nn.compiled_training import CompiledTraining, target_rows
 
         batch_program = CompiledTraining(
@@ -330,6 +401,7 @@ def fit(
     batches_per_epoch = -(-len(X) // size)
     rng = make_rng(seed)
     history = History()
+    stopper = None if early_stopping is None else _EarlyStopping(model, early_stopping)
     bar = _progress_bar(epochs * batches_per_epoch, progress)
     try:
         for epoch in range(epochs):
@@ -366,9 +438,10 @@ def fit(
                         X_val, val_rows_compiled, threshold, val_classes
                     )
                 else:
-                    val_loss, val_accuracy = _evaluate(
-                        model, loss_fn, val_rows, val_targets, threshold, val_truth
-                    )
+                    with _evaluation_mode(model):
+                        val_loss, val_accuracy = _evaluate(
+                            model, loss_fn, val_rows, val_targets, threshold, val_truth
+                        )
                 history.validation_loss.append(val_loss)
                 postfix["val_loss"] = f"{val_loss:.4f}"
                 if val_accuracy is not None:
@@ -376,9 +449,33 @@ def fit(
                     postfix["val_acc"] = f"{val_accuracy:.3f}"
             if bar is not None:
                 bar.set_postfix(postfix)
+            if stopper is not None and stopper.should_stop(
+                epoch + 1, history.validation_loss[-1],
+                # Compiled training keeps the parameters in its array until fit returns.
+                batch_program.data.tolist() if batch_program is not None else [p.data for p in stopper.parameters],
+            ):
+                history.stopped_early = epoch + 1 < epochs
+                break
     finally:
         if batch_program is not None:
             batch_program.write_back()  # the model's Values get the trained numbers
         if bar is not None:
             bar.close()
+    if stopper is not None:
+        stopper.restore_best()
+        history.best_epoch = stopper.best_epoch
     return history
+
+
+def _refuse_dropout(model: Model) -> None:
+    """Compiled training traces one fixed graph, so it cannot draw new dropout masks."""
+    from nn.dropout import Dropout
+
+    modules = model.named_modules() if hasattr(model, "named_modules") else []
+    for name, module in modules:
+        if isinstance(module, Dropout) and module.p > 0.0:
+            raise ValueError(
+                f"fit(compiled=True): the model has dropout ({name}: {module!r}), whose random "
+                "masks change at every call while a compiled program replays one traced graph. "
+                "Train with compiled=False, or use Dropout(0.0)."
+            )

@@ -89,3 +89,19 @@ def test_large_losses_do_not_fail_spuriously() -> None:
     """The rounding noise of the difference (eps * |E| / h) is allowed for."""
     x = Value(3.0)
     gradcheck(lambda v: v * 1e6 + 1e9, [x])
+
+
+def test_relative_step_rule_is_the_articles_sqrt_eps_times_abs_w() -> None:
+    """step_rule="relative": h = sqrt(eps) * |w| (4.47e-9 at w = 0.3), floored only below |w| = 1e-3."""
+    root_eps = math.sqrt(MACHINE_EPSILON)
+    assert step_size(0.3, "relative") == root_eps * 0.3
+    assert f"{step_size(0.3, 'relative'):.3g}" == "4.47e-09"
+    assert f"{step_size(0.3):.3g}" == "1.49e-08"
+    assert step_size(-50.0, "relative") == step_size(-50.0) == root_eps * 50.0
+    assert step_size(0.0, "relative") == step_size(1e-9, "relative") == root_eps * 1e-3
+    w = Value(0.3)
+    relative = numerical_grad(lambda v: v.tanh(), [w], step_rule="relative")[0]
+    assert relative == pytest.approx(1.0 - math.tanh(0.3) ** 2, rel=1e-7)
+    assert gradcheck(lambda v: v.tanh() * v, [w], step_rule="relative").passed
+    with pytest.raises(ValueError, match="unknown step_rule 'tiny'"):
+        numerical_grad(lambda v: v.tanh(), [w], step_rule="tiny")

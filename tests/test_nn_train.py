@@ -168,3 +168,78 @@ def test_bad_arguments_are_refused() -> None:
         fit(model, X, y, loss=squared_error, optimizer=optimizer, epochs=0)
     with pytest.raises(ValueError, match="batch_size"):
         fit(model, X, y, loss=squared_error, optimizer=optimizer, batch_size=0)
+
+
+def _overfitting_run(epochs: int, early_stopping: int | None):  # type: ignore[no-untyped-def]
+    """A 16-16 network on 20 noisy moons, validated on 100 others (the validation loss turns up)."""
+    X, y = moons(20, noise=0.3, seed=0)
+    X_val, y_val = moons(100, noise=0.3, seed=1)
+    model = MLP(2, [16, 16, 1], seed=0)
+    history = fit(model, X, y, loss="binary_cross_entropy_with_logits", optimizer=Adam(model, lr=0.05),
+                  epochs=epochs, batch_size=10, progress=False, validation=(X_val, y_val),
+                  early_stopping=early_stopping)
+    return model, history
+
+
+def test_early_stopping_stops_after_patience_and_restores_the_best_epoch() -> None:
+    """Training stops `patience` epochs after the lowest validation loss, with that epoch's parameters."""
+    model, history = _overfitting_run(epochs=60, early_stopping=5)
+    losses = history.validation_loss
+    best = int(np.argmin(losses)) + 1
+    assert history.stopped_early and history.best_epoch == best
+    assert len(losses) == best + 5 < 60
+    assert all(loss >= losses[best - 1] for loss in losses[best:])
+    # The same run stopped by hand after the best epoch has exactly these parameters.
+    reference, _ = _overfitting_run(epochs=best, early_stopping=None)
+    assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
+
+
+def test_early_stopping_needs_validation_and_a_positive_patience() -> None:
+    """early_stopping without validation data, or a patience < 1, is refused with a clear message."""
+    model = MLP(2, [1], seed=0)
+    X, y = xor()
+    with pytest.raises(ValueError, match="early_stopping watches the validation loss"):
+        fit(model, X, y, loss=squared_error, optimizer=SGD(model, lr=0.1), early_stopping=3)
+    with pytest.raises(ValueError, match="patience in epochs and must be an int >= 1"):
+        fit(model, X, y, loss=squared_error, optimizer=SGD(model, lr=0.1), validation=(X, y),
+            early_stopping=0)
+
+
+def test_validation_runs_without_dropout_and_training_with_it() -> None:
+    """fit evaluates the validation data in evaluation mode and leaves the model in training mode."""
+    from nn import Dropout, Layer, Sequential
+
+    X, y = moons(30, noise=0.2, seed=0)
+    model = Sequential(Layer(2, 8, "tanh", seed=0), Dropout(0.5, seed=1), Layer(8, 1, "identity", seed=2))
+    history = fit(model, X, y, loss="binary_cross_entropy_with_logits", optimizer=Adam(model, lr=0.05),
+                  epochs=2, batch_size=10, progress=False, validation=(X, y))
+    assert model.training
+    model.eval()
+    again = np.mean([binary_loss(model, x, t) for x, t in zip(X.tolist(), y.tolist())])
+    assert history.validation_loss[-1] == pytest.approx(again, rel=1e-12)
+    with pytest.raises(ValueError, match=r"compiled=True.*dropout \(layers.1"):
+        fit(model, X, y, loss="binary_cross_entropy_with_logits", optimizer=Adam(model, lr=0.05),
+            epochs=1, progress=False, compiled=True)
+
+
+def binary_loss(model, x, t):  # type: ignore[no-untyped-def]
+    """One sample's logistic loss, the way fit evaluates it."""
+    from nn.losses import LOSSES
+
+    return LOSSES["binary_cross_entropy_with_logits"](model(x), t).data
+
+
+def test_compiled_early_stopping_restores_the_same_best_epoch() -> None:
+    """compiled=True stops at the same epoch and restores the same parameters (up to rounding)."""
+    X, y = moons(20, noise=0.3, seed=0)
+    X_val, y_val = moons(100, noise=0.3, seed=1)
+    results = []
+    for compiled in (False, True):
+        model = MLP(2, [16, 16, 1], seed=0)
+        history = fit(model, X, y, loss="binary_cross_entropy_with_logits", optimizer=Adam(model, lr=0.05),
+                      epochs=60, batch_size=10, progress=False, validation=(X_val, y_val),
+                      early_stopping=5, compiled=compiled)
+        results.append((history.best_epoch, len(history.loss), [p.data for p in model.parameters()]))
+    (plain_best, plain_epochs, plain_data), (best, epochs, data) = results
+    assert (best, epochs) == (plain_best, plain_epochs)
+    assert data == pytest.approx(plain_data, rel=1e-9, abs=1e-12)
