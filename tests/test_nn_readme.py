@@ -46,6 +46,14 @@ def test_hand_written_loop_runs_and_learns() -> None:
 
 def test_digits_example_is_valid_python() -> None:
     """The digits example compiles (running it takes about a minute; its figure is measured by hand)."""
-    digits_block = _python_blocks(_nn_section())[2]
-    assert "digits()" in digits_block
+    (digits_block,) = [block for block in _python_blocks(_nn_section()) if "digits()" in block]
     compile(digits_block, "README digits example", "exec")
+
+
+def test_regularisation_example_prints_what_its_comments_say(capsys: pytest.CaptureFixture[str]) -> None:
+    """The dropout + weight decay + early stopping example stops at epoch 22 and restores epoch 12."""
+    (block,) = [block for block in _python_blocks(_nn_section()) if "early_stopping=" in block]
+    exec(compile(block, "README regularisation example", "exec"), {})  # noqa: S102 - our own README
+    printed = capsys.readouterr().out.split("\n")
+    assert printed[0] == "12 22 True"
+    assert printed[1] == "0.815"
