@@ -8,7 +8,7 @@ from autograd_core.errors import DomainError, GradcheckError
 from autograd_core.explain import explain, trace_backward
 from autograd_core.forward_mode import Dual, jvp
 from autograd_core.functional import grad, hessian, value_and_grad
-from autograd_core.grad_mode import is_grad_enabled, no_grad
+from autograd_core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd_core.gradcheck import GradcheckResult, gradcheck, numerical_grad, step_size
 from autograd_core.gradcheck import gradgradcheck
 from autograd_core.graph import topological_order
@@ -23,6 +23,7 @@ __all__ = [
     "TraceError",
     "compile_batch",
     "draw_graph",
+    "enable_grad",
     "explain",
     "OPERATIONS",
     "DomainError",

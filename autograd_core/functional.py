@@ -34,9 +34,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from autograd_core.grad_mode import grad_mode
+from autograd_core.grad_mode import enable_grad
 from autograd_core.higher_order import gradients
 from autograd_core.value import Value, as_float
 
@@ -44,16 +45,9 @@ from autograd_core.value import Value, as_float
 ArgNums = int | Sequence[int]
 
 
-class _TransformDepth:
-    """How many transformed functions are running right now (nesting depth)."""
-
-    __slots__ = ("count",)
-
-    def __init__(self) -> None:
-        self.count = 0
-
-
-_depth = _TransformDepth()
+#: How many transformed functions are running right now in this thread or
+#: asyncio task (nesting depth); per context, like the grad mode.
+_depth: ContextVar[int] = ContextVar("autograd_core_transform_depth", default=0)
 
 
 @contextmanager
@@ -64,19 +58,17 @@ def _inside_transform() -> Iterator[None]:
     always needs the graph of ``f`` to differentiate it. Both settings are
     restored on exit, also when ``f`` raises.
     """
-    recording_was = grad_mode.enabled
-    grad_mode.enabled = True
-    _depth.count += 1
+    token = _depth.set(_depth.get() + 1)
     try:
-        yield
+        with enable_grad():
+            yield
     finally:
-        _depth.count -= 1
-        grad_mode.enabled = recording_was
+        _depth.reset(token)
 
 
 def _keep_graph(args: tuple[Any, ...]) -> bool:
     """True when results must stay Values: Values were passed in, or a transform is running."""
-    return _depth.count > 0 or any(isinstance(a, Value) for a in args)
+    return _depth.get() > 0 or any(isinstance(a, Value) for a in args)
 
 
 def _positions(argnums: ArgNums | None, n_args: int, name: str) -> tuple[int, ...]:

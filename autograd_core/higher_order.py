@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Literal, overload
 
 from autograd_core import value_math
+from autograd_core.grad_mode import enable_grad
 from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS
 from autograd_core.value import Value
@@ -124,8 +125,8 @@ def gradients(
             return floats (the fast path, the same numbers as ``backward()``).
             True: recompute every local derivative with
             :mod:`autograd_core.value_math` and return Values that carry their
-            own graph, so they can be differentiated again. (Inside
-            ``no_grad()`` no graph is recorded, so they come back as leaves.)
+            own graph, so they can be differentiated again (also inside
+            ``no_grad()``: that graph is always recorded).
 
     Returns:
         One gradient per input, in order: floats, or Values when
@@ -148,7 +149,10 @@ def gradients(
     try:
         order = topological_order(output)
         if create_graph:
-            return _differentiable_gradients(output, order, wanted)
+            # The new graph is recorded whatever the caller's mode, as in
+            # PyTorch: inside no_grad() the result must still be differentiable.
+            with enable_grad():
+                return _differentiable_gradients(output, order, wanted)
         return _float_gradients(output, order, wanted)
     finally:
         if collector_was_enabled:

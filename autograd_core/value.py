@@ -22,7 +22,7 @@ from numbers import Real
 from typing import Union, cast
 
 from autograd_core import scalar_math
-from autograd_core.grad_mode import grad_mode
+from autograd_core.grad_mode import is_recording
 from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS, Operation
 from autograd_core.trace_guard import guard as trace_guard
@@ -102,7 +102,7 @@ def _binary_operator(
         node.grad = 0.0
         node.constant = None
         node.label = None
-        if grad_mode.enabled:
+        if is_recording():
             node.parents = (a, b)
             node.local_grads = local_grads(scalar_math, result, a_data, b_data)
             node.op = name
@@ -133,7 +133,7 @@ def _unary_method(operation: Operation, notes: str = "") -> Callable[[Value], Va
         node.grad = 0.0
         node.constant = None
         node.label = None
-        if grad_mode.enabled:
+        if is_recording():
             node.parents = (self,)
             node.local_grads = local_grads(scalar_math, result, x_data)
             node.op = name
@@ -414,7 +414,7 @@ class Value:
         inputs = [p.data for p in parents]
         result = _SUM.forward(scalar_math, *inputs)
         node = _new_node(result)
-        if grad_mode.enabled:
+        if is_recording():
             node.parents = parents
             node.local_grads = _SUM.local_grads(scalar_math, result, *inputs)
             node.op = _SUM.name
@@ -524,7 +524,7 @@ def _record1(operation: Operation, x: Value, constant: float | None = None) -> V
     else:
         result = operation.forward(scalar_math, x_data, constant)
     node = _new_node(result)
-    if grad_mode.enabled:
+    if is_recording():
         node.parents = (x,)
         if constant is None:
             node.local_grads = operation.local_grads(scalar_math, result, x_data)
@@ -571,7 +571,7 @@ def apply_operation(
         arguments.append(constant)
     result = operation.forward(scalar_math, *arguments)
     node = _new_node(result)
-    if grad_mode.enabled:
+    if is_recording():
         node.parents = parents
         node.local_grads = tuple(operation.local_grads(scalar_math, result, *arguments))
         node.op = operation.name

@@ -320,3 +320,29 @@ def test_the_readme_section_runs_and_its_comments_hold() -> None:
             assert flatten(actual) == pytest.approx(flatten(expected), rel=1e-12), line
             checked += 1
     assert checked >= 5
+
+
+def test_a_transform_running_in_one_thread_does_not_change_another_threads_results() -> None:
+    """While thread A is inside grad(f), thread B's grad(g)(3.0) still returns a plain float."""
+    import threading
+
+    inside, finished = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def slow(x: Value) -> Value:
+        inside.set()
+        finished.wait(10)
+        return x * x
+
+    def other_thread() -> None:
+        inside.wait(10)
+        seen.append(grad(lambda v: v * v * v)(3.0))
+        seen.append(is_grad_enabled())
+        finished.set()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    with no_grad():
+        assert grad(slow)(2.0) == 4.0
+    thread.join(10)
+    assert seen == [27.0, True] and type(seen[0]) is float

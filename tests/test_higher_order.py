@@ -323,13 +323,15 @@ def test_a_derivative_outside_the_domain_raises() -> None:
         gradients(y, [x], create_graph=True)
 
 
-def test_under_no_grad_the_graph_of_the_gradient_is_not_recorded() -> None:
-    """Inside no_grad() create_graph still returns Values, but they are leaves."""
+def test_under_no_grad_create_graph_still_records_the_gradient_graph() -> None:
+    """Inside no_grad() create_graph=True records the gradient's graph anyway (as PyTorch does)."""
     x = Value(2.0)
     y = x**3
     with no_grad():
         (first,) = gradients(y, [x], create_graph=True)
-    assert first.data == 12.0 and first.parents == ()
+        (second,) = gradients(first, [x])
+    assert first.data == 12.0 and first.parents != ()
+    assert second == pytest.approx(12.0, rel=1e-12)     # d2/dx2 x**3 = 6x
 
 
 # ----- gradgradcheck ----------------------------------------------------------------

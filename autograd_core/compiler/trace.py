@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd_core.errors import TraceError as TraceError  # re-exported: its old home
-from autograd_core.grad_mode import grad_mode
+from autograd_core.grad_mode import enable_grad
 from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS, Operation
 from autograd_core.trace_guard import tracing
@@ -170,19 +170,18 @@ def trace(
             column_of_placeholder[id(placeholder)] = column
             column += 1
 
-    previous_mode = grad_mode.enabled
-    grad_mode.enabled = True
     # The graph has no reference cycles: pausing the cyclic garbage collector
     # while it is built and walked saves it from scanning every new node.
     collector_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        with tracing():  # user code may not read a Value's number meanwhile
+        # Record the graph even inside no_grad(); user code may not read a
+        # Value's number meanwhile (see trace_guard).
+        with enable_grad(), tracing():
             result = function(*placeholder_lists)
         return _record(result, parameters, input_values,
                        position_of_parameter, column_of_placeholder)
     finally:
-        grad_mode.enabled = previous_mode
         if collector_was_enabled:
             gc.enable()
 
