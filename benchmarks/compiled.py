@@ -15,6 +15,10 @@ Targets of the compiled mode (ratios measured within one run):
 * digits, MLP 64-32-10 on the 1,437 training images in mini-batches: at least
   95% test accuracy after under 0.5 s of training, compiling in under 0.1 s;
 * compiling a graph of 100,000 nodes in under 1 s.
+
+With PyTorch installed it also compares ``backend="torch"`` with the NumPy
+backend on the same programs (the CPU, and a CUDA GPU where there is one),
+as ratios measured within one run.
 """
 
 from __future__ import annotations
@@ -242,6 +246,115 @@ def compile_benchmark(hidden: int = 768, inputs: int = 64, outputs: int = 10) ->
     return results
 
 
+# ----- the torch backend -------------------------------------------------------------
+def _torch_problems() -> list[tuple[str, Any, Any, tuple[int, int], np.ndarray, np.ndarray]]:
+    """(name, model, loss, input widths, X, T) of the problems the backends are compared on."""
+    from nn import MLP, datasets, softmax_cross_entropy, squared_error
+
+    problems = []
+    w1_model, X, y = w1_problem()
+    problems.append(("W1: MLP 2-16-16-1, 100 points", w1_model, squared_error, (2, 1), X, y[:, None]))
+    images, labels = datasets.digits()
+    targets = np.eye(10)[labels]
+    for name, sizes, count in (
+        ("digits: MLP 64-32-10, batch of 64", [32, 10], 64),
+        ("digits: MLP 64-32-10, all 1,797 images", [32, 10], len(images)),
+        ("wide: MLP 64-256-10, all 1,797 images", [256, 10], len(images)),
+    ):
+        model = MLP(64, sizes, activation="tanh", seed=0)
+        problems.append((name, model, softmax_cross_entropy, (64, 10), images[:count], targets[:count]))
+    return problems
+
+
+def torch_backend_benchmark(repeats: int = 7, threads: int | None = 1) -> dict[str, Any]:
+    """The torch backend against the NumPy backend: forward + backward of the same programs.
+
+    Every problem is compiled three times from the same model (NumPy, torch on
+    the CPU, torch on CUDA when a GPU is there). Within each repeat the
+    backends run one after the other, so each ratio compares times taken
+    moments apart; the figure is the median of those ratios.
+
+    Args:
+        repeats: Rounds of alternating measurements.
+        threads: torch's intra-op threads for the run (``torch.set_num_threads``),
+            restored afterwards; 1 matches ``OPENBLAS_NUM_THREADS=1`` for NumPy.
+            None keeps torch's default.
+
+    Returns:
+        ``{"devices": [...], "threads": n, "problems": {name: {...}}}``, each
+        problem with seconds per ``gradient()`` call for every backend, the
+        median ratio torch / NumPy per device, and the largest gradient
+        difference from NumPy relative to the largest gradient.
+    """
+    import torch
+
+    from nn import mean_squared_error  # noqa: F401 - nn imported before timing
+
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    saved_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    results: dict[str, Any] = {
+        "devices": devices, "threads": torch.get_num_threads(), "problems": {},
+        "torch_version": torch.__version__,
+        "gpu": torch.cuda.get_device_name(0) if "cuda" in devices else None,
+    }
+    try:
+        for name, model, loss_function, widths, X, T in _torch_problems():
+
+            def sample_loss(x: list[Value], t: list[Value], model: Any = model, loss: Any = loss_function) -> Value:
+                result: Value = loss(model(x), t)
+                return result
+
+            parameters = model.parameters()
+            programs = {"numpy": compile_batch(sample_loss, parameters, widths, reduction="mean")}
+            for device in devices:
+                programs[f"torch_{device}"] = compile_batch(
+                    sample_loss, parameters, widths, reduction="mean", backend="torch", device=device
+                )
+            reference = programs["numpy"].gradient(X, T)[1]
+            scale = max(float(np.abs(reference).max()), 1e-300)
+            number = max(1, int(0.05 / max(median_seconds(lambda: programs["numpy"].gradient(X, T), 3), 1e-6)))
+            times: dict[str, list[float]] = {key: [] for key in programs}
+            for _ in range(repeats):
+                for key, program in programs.items():
+                    times[key].append(median_seconds(lambda p=program: p.gradient(X, T), 1, number))
+            entry: dict[str, float] = {
+                f"{key}_seconds": statistics.median(values) for key, values in times.items()
+            }
+            for device in devices:
+                key = f"torch_{device}"
+                ratios = [a / b for a, b in zip(times[key], times["numpy"])]
+                entry[f"{key}_vs_numpy"] = statistics.median(ratios)
+                difference = np.abs(programs[key].gradient(X, T)[1] - reference).max()
+                entry[f"{key}_gradient_difference"] = float(difference) / scale
+            entry["samples"] = float(len(X))
+            entry["nodes_per_sample"] = float(programs["numpy"].node_count)
+            results["problems"][name] = entry
+    finally:
+        torch.set_num_threads(saved_threads)
+    return results
+
+
+def print_torch_backend(results: dict[str, Any]) -> None:
+    """The torch backend's rows: seconds per forward + backward and the ratio to NumPy."""
+    gpu = f", GPU {results['gpu']}" if results["gpu"] else ", no GPU here"
+    print(
+        f"Torch backend (torch {results['torch_version']}, {results['threads']} CPU thread(s){gpu}): "
+        "gradient() of the same program, median seconds; ratio = torch / NumPy, pair by pair"
+    )
+    for name, entry in results["problems"].items():
+        row = f"  {name:<40} NumPy {entry['numpy_seconds'] * 1e3:8.3f} ms"
+        for device in results["devices"]:
+            key = f"torch_{device}"
+            row += (
+                f" | torch {device} {entry[key + '_seconds'] * 1e3:8.3f} ms "
+                f"({entry[key + '_vs_numpy']:.2f}x, gradients within "
+                f"{entry[key + '_gradient_difference']:.0e})"
+            )
+        print(row)
+
+
 def main() -> None:
     """Print every figure with its target."""
     w1 = w1_benchmark()
@@ -279,6 +392,12 @@ def main() -> None:
         f"{big['compile_cpu_seconds_unverified']:.3f} s CPU"
     )
     print(f"  (one call of the function itself: {big['one_function_call_seconds']:.3f} s)")
+    try:
+        import torch  # noqa: F401 - optional
+    except ModuleNotFoundError:
+        print("Torch backend: not measured (pip install torch)")
+    else:
+        print_torch_backend(torch_backend_benchmark())
 
 
 if __name__ == "__main__":

@@ -537,7 +537,28 @@ def compiled_text(results: dict[str, Any]) -> str:
         "(target < 0.1 s)",
         f"* compiling a graph of {big['nodes']:,.0f} nodes: {big['compile_seconds']:.2f} s "
         "(target < 1 s)",
+        *torch_backend_lines(targets.get("torch_backend")),
     ])
+
+
+def torch_backend_lines(torch_backend: dict[str, Any] | None) -> list[str]:
+    """The torch backend against the NumPy backend, one line per problem and device."""
+    if not torch_backend:
+        return ["* torch backend: not measured (PyTorch not installed)"]
+    gpu = f"GPU: {torch_backend['gpu']}" if torch_backend["gpu"] else "no GPU on this machine"
+    lines = [
+        f"* torch backend (torch {torch_backend['torch_version']}, "
+        f"{torch_backend['threads']} CPU thread(s), {gpu}), time of the same `gradient()` "
+        "as the NumPy backend's, median of ratios taken moments apart:"
+    ]
+    for name, entry in torch_backend["problems"].items():
+        parts = [
+            f"{device}: {entry[f'torch_{device}_vs_numpy']:.2f}x "
+            f"({entry[f'torch_{device}_seconds'] * 1e3:.2f} ms vs {entry['numpy_seconds'] * 1e3:.2f} ms)"
+            for device in torch_backend["devices"]
+        ]
+        lines.append(f"  * {name}: " + ", ".join(parts))
+    return lines
 
 
 def gc_figures(results: dict[str, Any]) -> dict[str, str]:

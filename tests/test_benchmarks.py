@@ -222,3 +222,21 @@ def test_readme_benchmarks_section_runs_and_quotes_the_saved_run() -> None:
     assert f"{steps['micrograd']:.2f} s" in section
     assert "python -m benchmarks --quick" in section
     assert (root / "BENCHMARKS.md").exists()
+
+
+def test_torch_backend_rows_compare_the_same_programs() -> None:
+    """The torch-backend benchmark times every problem on each backend and checks their gradients agree."""
+    pytest.importorskip("torch", reason="pip install torch")
+    from benchmarks.compiled import torch_backend_benchmark
+    from benchmarks.report import torch_backend_lines
+
+    results = torch_backend_benchmark(repeats=1)
+    assert results["devices"][0] == "cpu" and results["threads"] == 1
+    assert len(results["problems"]) == 4
+    for entry in results["problems"].values():
+        for device in results["devices"]:
+            assert entry[f"torch_{device}_vs_numpy"] > 0.0
+            assert entry[f"torch_{device}_gradient_difference"] < 1e-12
+    lines = torch_backend_lines(results)
+    assert len(lines) == 5 and "cpu: " in lines[1]
+    assert torch_backend_lines(None) == ["* torch backend: not measured (PyTorch not installed)"]

@@ -234,3 +234,13 @@ def test_checkpoints_convert_both_ways(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="layer 0"):
         checkpoint_from_torch(MLP(2, [4, 1]), tmp_path / "from_torch.pt", tmp_path / "bad.json")
     assert not (tmp_path / "bad.json").exists()
+
+
+def test_every_activation_of_nn_has_a_torch_module() -> None:
+    """Each activation an nn layer accepts maps to a torch.nn module class, so every MLP exports."""
+    from nn.layers import ACTIVATION_FUNCTIONS
+    from nn.torch_bridge import TORCH_ACTIVATIONS
+
+    assert set(TORCH_ACTIVATIONS) == set(ACTIVATION_FUNCTIONS)
+    for class_name in TORCH_ACTIVATIONS.values():
+        assert issubclass(getattr(torch.nn, class_name), torch.nn.Module)

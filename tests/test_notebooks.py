@@ -71,3 +71,52 @@ def test_readme_lists_only_notebooks_that_exist() -> None:
     named = set(re.findall(r"`(\d\d_[a-z0-9_]+\.ipynb)`", section))
     assert named, "the README's Notebooks section lists no notebook"
     assert named <= {path.name for path in NOTEBOOKS}
+
+
+def _notebook_hooks() -> object:
+    """notebooks/conftest.py, imported as a module (it is pytest's hook file for that folder)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("notebook_hooks", ROOT / "notebooks" / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_notebooks_that_need_torch_say_so_and_skip_only_without_it(tmp_path: Path) -> None:
+    """Notebook 16 declares torch; a declared module that is missing is reported, an installed one is not."""
+    import importlib.util
+
+    hooks: Any = _notebook_hooks()
+    torch_notebook = ROOT / "notebooks" / "16_from_autograd_core_to_pytorch.ipynb"
+    assert hooks.needed_modules(torch_notebook) == ["torch"]
+    expected_missing = [] if importlib.util.find_spec("torch") else ["torch"]
+    assert hooks.missing_modules(torch_notebook) == expected_missing
+    fake = tmp_path / "99_fake.ipynb"
+    fake.write_text(json.dumps({"metadata": {"autograd_core": {"needs": ["numpy", "no_such_module_xyz"]}}}))
+    assert hooks.missing_modules(fake) == ["no_such_module_xyz"]
+    assert hooks.needed_modules(ROOT / "notebooks" / "01_worked_example.ipynb") == []
+
+
+def test_notebook_16_exercise_check_accepts_the_answer_and_explains_mistakes() -> None:
+    """The exercise's check cell says 'Correct' for a right module and names the usual mistakes."""
+    torch = pytest.importorskip("torch", reason="pip install torch")
+    from nn import to_torch
+
+    notebook = load(ROOT / "notebooks" / "16_from_autograd_core_to_pytorch.ipynb")
+    sources = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    namespace: dict[str, Any] = {}
+    exec(sources[0], namespace)  # noqa: S102 - the notebook's imports
+    exec(sources[-2], namespace)  # noqa: S102 - the exercise cell (my_net = None)
+    exec(sources[-1], namespace)  # noqa: S102 - the check cell
+    check, model = namespace["check_exercise"], namespace["exercise_model"]
+    assert check(None).startswith("Not done yet")
+    assert check(to_torch(model)).startswith("Correct")
+    assert "float64" in check(to_torch(model).float())
+    transposed = torch.nn.Sequential(torch.nn.Linear(5, 3), torch.nn.Linear(5, 4), torch.nn.Linear(4, 2))
+    assert "transposed" in check(transposed)
+    wrong_bias = to_torch(model)
+    with torch.no_grad():
+        wrong_bias[2].bias.add_(1.0)
+    assert "check the biases" in check(wrong_bias)

@@ -11,6 +11,7 @@ is reported separately.
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 from typing import Any
 
 import numpy as np
@@ -90,11 +91,14 @@ class CompiledEngine(AutogradCoreEngine):
         """The compiled mode's own target figures, from ``benchmarks/compiled.py``."""
         from benchmarks import compiled
 
-        return {
+        targets = {
             "w1": compiled.w1_benchmark(),
             "digits": compiled.digits_benchmark(),
             "compile": compiled.compile_benchmark(),
         }
+        if importlib.util.find_spec("torch") is not None:  # optional
+            targets["torch_backend"] = compiled.torch_backend_benchmark()
+        return targets
 
 
 def make_engine(variant: str = "") -> Engine:
