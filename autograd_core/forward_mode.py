@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
 from autograd_core import scalar_math
+from autograd_core.higher_order import gradients
 from autograd_core.ops import OPERATIONS, Operation
 from autograd_core.value import Value, as_float
 
@@ -298,12 +299,22 @@ def jvp(
         primals: The point x, one number per argument of ``f``.
         tangents: The direction v, one number per argument.
 
+    ``f`` runs on Duals (forward mode, no graph) when it is written with
+    operations only. Some functions need Values instead: one that calls
+    ``grad`` (forward over reverse: the jvp of a gradient is a
+    Hessian-vector product, as HIPS ``check_grads`` computes for every
+    gradient), ``Value.sum``, or an ``nn`` model whose weights are Values.
+    When ``f`` refuses Duals with a ``TypeError``, jvp calls it again with
+    Values, records its graph once and returns the derivative of that graph
+    along v by one reverse sweep (:func:`gradients`): the same number.
+
     Returns:
         ``(f(x), grad f(x) . v)`` as floats.
 
     Raises:
         ValueError: ``primals`` and ``tangents`` differ in length.
-        TypeError: ``f`` returned something other than a number or Dual.
+        TypeError: ``f`` returned something other than a number, Dual or
+            Value (or failed with Values too).
     """
     primals, tangents = list(primals), list(tangents)
     if len(primals) != len(tangents):
@@ -312,7 +323,10 @@ def jvp(
             "give one tangent (direction component) per input."
         )
     inputs = [Dual(x, v) for x, v in zip(primals, tangents)]
-    result = f(*inputs)
+    try:
+        result = f(*inputs)
+    except TypeError:
+        return _jvp_through_a_graph(f, primals, tangents)
     if isinstance(result, Dual):
         return result.primal, result.tangent
     if isinstance(result, Value) or not isinstance(result, (int, float)):
@@ -321,3 +335,21 @@ def jvp(
             f"{type(result).__name__}. For several outputs, call jvp on each."
         )
     return float(result), 0.0  # f does not depend on its inputs
+
+
+def _jvp_through_a_graph(
+    f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]
+) -> tuple[float, float]:
+    """jvp for an ``f`` that needs Values: f(x) and sum_i df/dx_i * v_i from f's graph."""
+    leaves = [Value(x) for x in primals]
+    result = f(*leaves)
+    if isinstance(result, Value):
+        slopes = gradients(result, leaves)
+        return result.data, sum((g * v for g, v in zip(slopes, tangents)), 0.0)
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        return float(result), 0.0
+    hint = " (a list: pick one output, e.g. model(x)[0])" if isinstance(result, list) else ""
+    raise TypeError(
+        f"jvp: f must return one number (a Value or Dual built from its inputs), got "
+        f"{type(result).__name__}{hint}. For several outputs, call jvp on each."
+    )

@@ -240,3 +240,58 @@ def test_bad_input_raises_clear_errors() -> None:
 def test_a_function_that_ignores_its_inputs_has_zero_tangent() -> None:
     """f returning a plain number gives (that number, 0.0)."""
     assert jvp(lambda x: 3.0, [1.0], [1.0]) == (3.0, 0.0)
+
+
+# ----- functions that need Values: grad inside, Value.sum, nn layers --------------------------
+def _central_difference(f: Any, point: list[float], direction: list[float], h: float = 1e-6) -> float:
+    ahead = f(*[x + h * v for x, v in zip(point, direction)])
+    behind = f(*[x - h * v for x, v in zip(point, direction)])
+    return (float(ahead) - float(behind)) / (2 * h)
+
+
+def test_jvp_of_a_gradient_is_a_hessian_vector_product() -> None:
+    """Forward over reverse (HIPS check_grads): jvp(grad(f)) = f'' along v, to differences."""
+    from autograd_core import grad, hessian
+
+    f = lambda x, y: (x * y).sin() + x.exp() * y  # noqa: E731
+    point, direction = [0.7, -0.4], [1.0, 0.5]
+    value, tangent = jvp(grad(f, argnums=0), point, direction)
+    rows = hessian(f)(*point)
+    assert value == pytest.approx(grad(f, argnums=0)(*point), rel=1e-15)
+    assert tangent == pytest.approx(rows[0][0] * 1.0 + rows[0][1] * 0.5, rel=1e-12)
+    assert tangent == pytest.approx(
+        _central_difference(grad(f, argnums=0), point, direction), rel=1e-6
+    )
+
+
+def test_jvp_through_value_sum() -> None:
+    """Value.sum inside f: jvp gives the directional derivative instead of a TypeError."""
+    f = lambda a, b, c: Value.sum([a * b, b.tanh(), c.square()])  # noqa: E731
+    point, direction = [0.3, -1.2, 2.0], [1.0, -1.0, 0.5]
+    value, tangent = jvp(f, point, direction)
+    assert value == pytest.approx(f(*[Value(x) for x in point]).data, rel=1e-15)
+    expected = _central_difference(lambda *xs: f(*[Value(x) for x in xs]).data, point, direction)
+    assert tangent == pytest.approx(expected, rel=1e-6)
+
+
+def test_jvp_through_an_nn_model() -> None:
+    """An MLP's output along a direction of its inputs, weights held fixed, matches differences."""
+    from nn import MLP
+
+    model = MLP(3, [4, 1], activation="tanh", seed=0)
+    f = lambda *xs: model(list(xs))[0]  # noqa: E731
+    point, direction = [0.5, -0.2, 1.0], [0.0, 1.0, -1.0]
+    value, tangent = jvp(f, point, direction)
+    assert value == pytest.approx(f(*point).data, rel=1e-15)
+    expected = _central_difference(lambda *xs: f(*xs).data, point, direction)
+    assert tangent == pytest.approx(expected, rel=1e-6)
+    assert all(p.grad == 0.0 for p in model.parameters())  # jvp leaves .grad alone
+
+
+def test_jvp_of_a_list_output_says_which_output() -> None:
+    """A model's list of outputs is refused with the fix."""
+    from nn import MLP
+
+    model = MLP(2, [2], activation="tanh", seed=0)
+    with pytest.raises(TypeError, match=r"pick one output, e.g. model\(x\)\[0\]"):
+        jvp(lambda a, b: model([a, b]), [0.1, 0.2], [1.0, 0.0])
