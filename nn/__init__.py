@@ -11,7 +11,7 @@ Example:
 from nn import datasets
 from nn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from nn.dropout import Dropout
-from nn.layers import MLP, Layer, Neuron
+from nn.layers import MLP, Layer, Neuron, Outputs
 from nn.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -47,6 +47,7 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
+    "Outputs",
     "Optimizer",
     "RMSProp",
     "Sequential",

@@ -33,6 +33,90 @@ ACTIVATION_FUNCTIONS: dict[str, Callable[[Value], Value]] = {
 }
 
 
+class Outputs(list[Value]):
+    """The list of Values a layer or an MLP returns: one per output neuron.
+
+    It is a plain list (index it, iterate it, pass it to a loss), except for
+    one trap it closes. micrograd's MLP returns a bare Value when there is
+    one output, so its users write ``(1 + -y * model(x)).relu()``. Here the
+    model always returns a list (every loss, ``fit`` and ``compile_batch``
+    take one list per sample, whatever the number of outputs), and on a
+    plain list ``-1 * [v]`` silently gives ``[]``. So arithmetic, comparisons
+    and Value methods on it raise a ``TypeError`` that says what to write:
+    ``model(x)[0]``. Concatenating with another list still works.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, what: str) -> TypeError:
+        shown = f": {list.__repr__(self)}" if len(self) <= 2 else ""
+        return TypeError(
+            f"model(x) returns a list of outputs (here {len(self)}{shown}), "
+            f"not a Value, so {what} is not defined on it: use model(x)[0] for the first "
+            "output (micrograd returns a bare Value for one output; nn always returns a list)."
+        )
+
+    # list's __add__ accepts only lists; this one also meets numbers, to refuse them.
+    def __add__(self, other: object) -> Outputs:  # type: ignore[override]
+        if isinstance(other, list):
+            return Outputs(list.__add__(self, other))
+        raise self._refuse("'+'")
+
+    def __radd__(self, other: object) -> Outputs:
+        if isinstance(other, list):
+            return Outputs(list.__add__(other, self))
+        raise self._refuse("'+'")
+
+    def __mul__(self, other: object) -> Outputs:
+        raise self._refuse("'*'")
+
+    __rmul__ = __mul__
+
+    def __sub__(self, other: object) -> Outputs:
+        raise self._refuse("'-'")
+
+    __rsub__ = __sub__
+
+    def __truediv__(self, other: object) -> Outputs:
+        raise self._refuse("'/'")
+
+    __rtruediv__ = __truediv__
+
+    def __pow__(self, other: object) -> Outputs:
+        raise self._refuse("'**'")
+
+    def __neg__(self) -> Outputs:
+        raise self._refuse("'-' (negation)")
+
+    def __lt__(self, other: object) -> bool:
+        raise self._refuse("'<'")
+
+    def __le__(self, other: object) -> bool:
+        raise self._refuse("'<='")
+
+    def __gt__(self, other: object) -> bool:
+        raise self._refuse("'>'")
+
+    def __ge__(self, other: object) -> bool:
+        raise self._refuse("'>='")
+
+    def __float__(self) -> float:
+        raise self._refuse("float()")
+
+    def __getattr__(self, name: str) -> object:
+        if callable(getattr(Value, name, None)) or name in ("data", "grad"):
+            call = "()" if name not in ("data", "grad") else ""
+            raise AttributeError(
+                f"model(x) returns a list of outputs (here {len(self)}), which has no "
+                f".{name}: use model(x)[0].{name}{call} for the first output (nn "
+                "always returns a list, also for one output)."
+            )
+        raise AttributeError(f"'Outputs' (a list of output Values) has no attribute {name!r}")
+
+    def __reduce__(self) -> tuple[type[list[Value]], tuple[list[Value]]]:
+        return (list, (list(self),))  # copies and pickles as a plain list
+
+
 def _as_values(x: Inputs) -> list[Value]:
     """Inputs as a list of Values; numbers become constant leaves.
 
@@ -119,10 +203,10 @@ class Layer(Module):
         self.activation = check_activation(activation)
         self.neurons = [Neuron(nin, activation, fan_out=nout, seed=rng) for _ in range(nout)]
 
-    def __call__(self, x: Inputs) -> list[Value]:
-        """Each neuron's output, in order (a list even for one neuron)."""
+    def __call__(self, x: Inputs) -> Outputs:
+        """Each neuron's output, in order (a list even for one neuron: see :class:`Outputs`)."""
         x = _as_values(x)
-        return [neuron(x) for neuron in self.neurons]
+        return Outputs([neuron(x) for neuron in self.neurons])
 
     def __repr__(self) -> str:
         return (
@@ -177,8 +261,12 @@ class MLP(Module):
             Layer(widths[i], widths[i + 1], activations[i], seed=rng) for i in range(len(self.sizes))
         ]
 
-    def __call__(self, x: Inputs) -> list[Value]:
+    def __call__(self, x: Inputs) -> Outputs:
         """The outputs of the last layer for one sample (a list of Values, one per output).
+
+        A list even for one output, so that losses, ``fit`` and ``compile_batch``
+        treat every model alike; arithmetic on the list (micrograd's
+        ``1 + -y * model(x)``) raises a TypeError that says ``model(x)[0]``.
 
         Raises:
             ValueError: ``x`` does not have ``nin`` inputs.

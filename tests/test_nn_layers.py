@@ -98,3 +98,29 @@ def test_mlp_gradients_match_finite_differences() -> None:
         return Value.sum([o.square() for o in model([0.3, -1.2])])
 
     assert gradcheck(loss, params).worst_relative_error < 1e-6
+
+
+# ----- a micrograd user's first loop ---------------------------------------------------------
+def test_micrograd_style_arithmetic_on_the_output_list_says_use_index_0() -> None:
+    """(1 + -y * model(x)).relu() (micrograd's SVM loss) names the fix instead of giving [] or a list error."""
+    import pytest
+
+    from nn import MLP, Outputs
+
+    model = MLP(2, [4, 1], activation="relu", seed=0)
+    out = model([0.5, -1.0])
+    assert isinstance(out, Outputs) and isinstance(out, list) and len(out) == 1
+    for attempt in (
+        lambda: (1 + -1 * model([0.5, -1.0])).relu(),  # an int label: list * int would be []
+        lambda: (1 + -1.0 * model([0.5, -1.0])).relu(),
+        lambda: model([0.5, -1.0]) > 0,
+        lambda: -model([0.5, -1.0]),
+        lambda: float(model([0.5, -1.0])),
+    ):
+        with pytest.raises(TypeError, match=r"model\(x\) returns a list of outputs.*use model\(x\)\[0\]"):
+            attempt()
+    with pytest.raises(AttributeError, match=r"use model\(x\)\[0\]\.relu\(\)"):
+        model([0.5, -1.0]).relu()  # type: ignore[attr-defined]
+    loss = (1 + -1 * model([0.5, -1.0])[0]).relu()  # what the message says works
+    loss.backward()
+    assert out + [1.0] == [out[0], 1.0] and [1.0] + out == [1.0, out[0]]  # concatenation stays
