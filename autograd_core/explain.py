@@ -28,6 +28,20 @@ from dataclasses import dataclass
 from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS
 from autograd_core.value import Value
+from autograd_core.wording import format_number, local_derivative_formula, node_names, say
+
+__all__ = [
+    "BackwardStep",
+    "ChainRule",
+    "backward_steps",
+    "chain_rule",
+    "explain",
+    "format_number",
+    "local_derivative_formula",
+    "node_names",
+    "reverse_sweep",
+    "trace_backward",
+]
 
 #: Paths listed by :func:`explain` at most; beyond it only their number is given.
 DEFAULT_MAX_PATHS = 20
@@ -35,52 +49,6 @@ DEFAULT_MAX_PATHS = 20
 DEFAULT_MAX_STEPS = 200
 #: Factors written out in one path's product; longer paths are shortened.
 MAX_FACTORS_SHOWN = 12
-
-
-def format_number(x: float) -> str:
-    """A number as a learner reads it: ``30`` not ``30.0``, 6 significant digits."""
-    if x == 0.0:
-        return "0"  # also for -0.0
-    return f"{x:g}"
-
-
-def node_names(order: Sequence[Value]) -> list[str]:
-    """A readable name for every node of a topological order.
-
-    A node's ``label`` if it has one; otherwise ``<op>#<i>`` for a computed
-    node (``mul#4``) and ``leaf#<i>`` for a leaf, where ``i`` is the node's
-    position in ``order``. Diagrams from :func:`autograd_core.viz.draw_graph`
-    show the same ``#i`` on unlabelled nodes, so text and picture match.
-
-    Args:
-        order: Usually ``topological_order(root)``.
-
-    Returns:
-        One name per node, in the same order.
-    """
-    names = []
-    for index, node in enumerate(order):
-        if node.label:
-            names.append(node.label)
-        elif node.op:
-            names.append(f"{node.op}#{index}")
-        else:
-            names.append(f"leaf#{index}")
-    return names
-
-
-def local_derivative_formula(node: Value, slot: int) -> str:
-    """The table's formula for d(node)/d(parent number ``slot``), e.g. ``mul: dy/da = b``.
-
-    Read from ``OPERATIONS[node.op].derivatives``; a fixed constant (the c of
-    ``x ** c``) is shown with its value.
-    """
-    row = OPERATIONS[node.op]
-    parts = row.derivatives.split(", ")
-    formula = parts[slot] if len(parts) == len(node.parents) else row.derivatives
-    if node.constant is not None:
-        formula += f" with c = {format_number(node.constant)}"
-    return f"{row.name}: {formula}"
 
 
 def reverse_sweep(root: Value) -> dict[Value, float]:
@@ -451,7 +419,7 @@ def trace_backward(root: Value, *, max_steps: int = DEFAULT_MAX_STEPS) -> str:
     order = topological_order(root)
     names = dict(zip(order, node_names(order)))
     steps = backward_steps(root)
-    lines = [f"{names[root]}.grad = 1   (the seed: d{names[root]}/d{names[root]} = 1)"]
+    lines = [say("seed", root=names[root])]
     rows: list[tuple[str, str]] = []
     previous_node = None
     for step in steps[:max_steps]:
@@ -461,9 +429,9 @@ def trace_backward(root: Value, *, max_steps: int = DEFAULT_MAX_STEPS) -> str:
             header = f"{names[step.node]} = {step.node.op}({arguments}):"
             previous_node = step.node
         parent = names[step.parent]
-        update = (
-            f"{parent}.grad += {format_number(step.local)} * {format_number(step.upstream)}"
-            f"  ->  {parent}.grad = {format_number(step.after)}"
+        update = say(
+            "trace_update", parent=parent, local=format_number(step.local),
+            upstream=format_number(step.upstream), after=format_number(step.after),
         )
         rows.append((header, update))
     width = max((len(header) for header, _ in rows), default=0)

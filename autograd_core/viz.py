@@ -15,222 +15,102 @@ the same bytes. Rendering to SVG or PNG needs a Graphviz ``dot`` program; see
 :func:`find_renderer`: the system's ``dot`` if there is one, otherwise the
 self-contained ``graphviz-pure`` binary that the ``viz`` extra installs from
 PyPI, so no system package is needed.
+
+The module draws; it does not decide what the graph means nor how it is
+worded: clusters of a network come from :mod:`autograd_core.clusters`, names
+and numbers from :mod:`autograd_core.wording`, and running the renderer is
+:mod:`autograd_core.render`. The step-through
+(:mod:`autograd_core.step_through`) lays its graph out with
+:func:`build_diagram` here, so both pictures are the same graph.
 """
 
 from __future__ import annotations
 
 import functools
 import html
+import math
 import os
-import shutil
-import subprocess
-import sys
-import sysconfig
-import warnings
-from collections.abc import Iterable, Mapping
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from autograd_core.explain import local_derivative_formula, node_names
+from autograd_core.clusters import (
+    ModuleLike,
+    assign_clusters,
+    cluster_tree,
+    parameter_names,
+)
 from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS
+from autograd_core.render import (
+    INSTALL_HINT,
+    PNG_DPI,
+    RENDER_TIMEOUT,
+    Renderer,
+    RendererNotFoundError,
+    RenderError,
+    find_renderer,
+    render_source,
+)
 from autograd_core.value import Value
+from autograd_core.wording import diagram_number, local_derivative_formula, node_names
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]
 
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "INSTALL_HINT",
+    "PNG_DPI",
+    "RENDER_TIMEOUT",
+    "GraphFacts",
+    "GraphTooLargeError",
+    "ModuleLike",
+    "Renderer",
+    "RendererNotFoundError",
+    "RenderError",
+    "assign_clusters",
+    "build_diagram",
+    "describe_graph",
+    "draw_graph",
+    "find_renderer",
+    "parameter_names",
+    "render_source",
+    "render_svg",
+    "save_graph",
+]
+
 #: Largest graph ``draw_graph`` draws unless told otherwise (value nodes).
 DEFAULT_MAX_NODES = 500
-#: Seconds a renderer may take before it is stopped.
-RENDER_TIMEOUT = 60.0
-#: Resolution of PNG files (dots per inch).
-PNG_DPI = 144
-#: What to install when something is missing.
-INSTALL_HINT = 'pip install "autograd-core[viz]"'
 
 _DIRECTIONS = {"LR": "LR", "left-right": "LR", "TB": "TB", "top-bottom": "TB"}
 
 # Colours: leaves blue, the output yellow, gradients a warm red (they flow back).
-_LEAF_FILL = "#dbe9f6"
-_ROOT_FILL = "#fff2cc"
-_GRAD_FILL = "#fbe3d6"
-_GRAD_INK = "#a63a1e"
+LEAF_FILL = "#dbe9f6"
+ROOT_FILL = "#fff2cc"
+GRAD_FILL = "#fbe3d6"
+GRAD_INK = "#a63a1e"
 _OP_FILL = "#eeeeee"
 _CLUSTER_INK = "#7f7f7f"
-_FONT = "Helvetica"
+
+# Fonts. Boxes are sized by the renderer for _FONT. Helvetica, used before,
+# is narrow: where a browser has no Helvetica it falls back to a wider font
+# (DejaVu Sans on most Linux systems) and "data -1.17" spilled over the box.
+# DejaVu Sans is among the widest common sans-serif fonts and both renderers
+# measure it (graphviz-pure has its metrics, Graphviz asks fontconfig), so
+# the SVG names it first and lists only fonts of the same width or narrower
+# after it: whichever the browser picks, the text fits.
+_FONT = "DejaVu Sans"
+SVG_FONTS = "DejaVu Sans,Bitstream Vera Sans,Verdana,Arial,Helvetica,sans-serif"
+_FONT_SIZE = 12.0
+_CELL_PADDING = 4
 
 
 class GraphTooLargeError(ValueError):
     """The graph has more nodes than ``max_nodes``; a diagram would be unreadable."""
-
-
-class RenderError(RuntimeError):
-    """The renderer failed, timed out or could not be started."""
-
-
-class RendererNotFoundError(RenderError):
-    """Neither a system Graphviz ``dot`` nor ``graphviz-pure`` was found."""
-
-
-# ----------------------------------------------------------------------------
-# Finding and running a renderer
-# ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Renderer:
-    """A program that turns DOT text into SVG or PNG.
-
-    Attributes:
-        name: ``"dot"`` (Graphviz) or ``"graphviz-pure"``.
-        path: The executable.
-    """
-
-    name: str
-    path: str
-
-
-def _script_folders() -> list[str]:
-    """Where pip puts the commands of installed packages for this Python."""
-    folders = [os.path.dirname(sys.executable), sysconfig.get_path("scripts")]
-    user_scheme = f"{os.name}_user"
-    if user_scheme in sysconfig.get_scheme_names():
-        folders.append(sysconfig.get_path("scripts", user_scheme))
-    unique = []
-    for folder in folders:
-        if folder and folder not in unique:
-            unique.append(folder)
-    return unique
-
-
-def _find_graphviz_pure() -> str | None:
-    found = shutil.which("graphviz-pure")
-    if found:
-        return found
-    for folder in _script_folders():
-        found = shutil.which("graphviz-pure", path=folder)
-        if found:
-            return found
-    return None
-
-
-def find_renderer(preferred: str | None = None) -> Renderer:
-    """The program that will render diagrams.
-
-    The order is: the system Graphviz ``dot`` if it is on ``PATH`` (full
-    Graphviz uses the system fonts, so every script, Japanese included,
-    renders in PNG too); otherwise ``graphviz-pure``, the self-contained
-    ``dot``-compatible binary that ``pip install "autograd-core[viz]"``
-    installs next to the Python executable (it needs no system library and
-    gives the same bytes on every platform; its PNG output has Latin, Greek
-    and Cyrillic glyphs but none for Japanese or Chinese: use SVG there).
-
-    Args:
-        preferred: ``"dot"``, ``"graphviz-pure"`` or the path of an executable,
-            to use that one only; ``None`` to search in the order above.
-
-    Returns:
-        The renderer found.
-
-    Raises:
-        RendererNotFoundError: None was found; the message says what to install.
-    """
-    if preferred is not None:
-        if preferred == "graphviz-pure":
-            path = _find_graphviz_pure()
-        else:
-            path = shutil.which(preferred)
-        if path is None:
-            raise RendererNotFoundError(
-                f"renderer: {preferred!r} was not found (not on PATH nor next to the "
-                f"Python executable). Install it ({INSTALL_HINT} gives graphviz-pure) "
-                "or pass renderer=None to use whatever is available."
-            )
-        name = "graphviz-pure" if "graphviz-pure" in os.path.basename(path) else "dot"
-        return Renderer(name, path)
-    dot = shutil.which("dot")
-    if dot is not None:
-        return Renderer("dot", dot)
-    pure = _find_graphviz_pure()
-    if pure is not None:
-        return Renderer("graphviz-pure", pure)
-    raise RendererNotFoundError(
-        "renderer: no Graphviz renderer found: neither 'dot' on PATH nor "
-        f"'graphviz-pure' next to the Python executable. Run {INSTALL_HINT} "
-        "(it installs graphviz-pure from PyPI) or install Graphviz from your "
-        "system's package manager. The DOT text is still available: "
-        "draw_graph(root).source, or save_graph(root, 'graph.dot')."
-    )
-
-
-def _needs_cjk_font(text: str) -> bool:
-    """True if ``text`` has Japanese, Chinese or Korean characters."""
-    return any(
-        "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uf900" <= ch <= "\uffef"
-        for ch in text
-    )
-
-
-def render_source(
-    source: str,
-    format: str,
-    *,
-    renderer: str | Renderer | None = None,
-    timeout: float = RENDER_TIMEOUT,
-) -> bytes:
-    """Run a renderer on DOT text and return the rendered bytes.
-
-    The DOT text is fed on standard input; the program is started without a
-    shell and stopped after ``timeout`` seconds.
-
-    Args:
-        source: DOT text, e.g. ``draw_graph(root).source``.
-        format: An output format of the renderer: ``"svg"``, ``"png"`` ...
-        renderer: As for :func:`find_renderer`, or a :class:`Renderer`.
-        timeout: Seconds before giving up.
-
-    Returns:
-        The rendered file's bytes.
-
-    Raises:
-        RendererNotFoundError: No renderer is installed.
-        RenderError: The renderer failed, printed nothing, or timed out.
-    """
-    program = renderer if isinstance(renderer, Renderer) else find_renderer(renderer)
-    if format == "png" and program.name == "graphviz-pure" and _needs_cjk_font(source):
-        warnings.warn(
-            "render: graphviz-pure draws PNG with its own fonts, which have no "
-            "Japanese/Chinese/Korean glyphs, so those characters show as boxes. "
-            "Save as .svg (browsers and Jupyter use the system's fonts) or install "
-            "Graphviz so that 'dot' is on PATH.",
-            stacklevel=2,
-        )
-    command = [program.path, f"-T{format}"]
-    if format == "png":
-        command.append(f"-Gdpi={PNG_DPI}")  # sharper than the default 96
-    try:
-        completed = subprocess.run(
-            command, input=source.encode("utf-8"), capture_output=True,
-            timeout=timeout, check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise RenderError(
-            f"render: {program.name} took more than {timeout:g} s to draw the "
-            "graph. Draw a smaller part (pass an intermediate node as the root) "
-            "or raise timeout=."
-        ) from None
-    except OSError as error:
-        raise RenderError(
-            f"render: could not start {program.path!r}: {error}. Reinstall it "
-            f"({INSTALL_HINT}) or install Graphviz."
-        ) from error
-    if completed.returncode != 0 or not completed.stdout:
-        message = completed.stderr.decode("utf-8", "replace").strip() or "(no message)"
-        raise RenderError(
-            f"render: {program.name} failed to draw {format!r} "
-            f"(exit status {completed.returncode}): {message}. Check that the format "
-            "is one it supports (svg and png always are)."
-        )
-    return completed.stdout
 
 
 # ----------------------------------------------------------------------------
@@ -278,7 +158,10 @@ def _diagram_class() -> Any:
                     "pipe: this diagram renders with the dot layout only; use "
                     "graphviz.Source(diagram.source).pipe(...) for other options."
                 )
-            data = render_source(self.source, format or self.format)
+            chosen = format or self.format
+            data = render_source(self.source, chosen)
+            if chosen == "svg":
+                data = with_font_list(data)
             return data.decode(encoding) if encoding is not None else data
 
         def _repr_svg_(self) -> str:
@@ -289,132 +172,75 @@ def _diagram_class() -> Any:
 
 
 # ----------------------------------------------------------------------------
-# Clusters for nn modules
+# What is drawn
 # ----------------------------------------------------------------------------
-class ModuleLike(Protocol):
-    """What ``draw_graph(model=...)`` needs from a model (any ``nn.Module``)."""
+@dataclass(frozen=True)
+class GraphFacts:
+    """Everything a picture of the graph shows, before it is drawn.
 
-    def named_parameters(self) -> list[tuple[str, Value]]: ...
-
-    def named_modules(self) -> list[tuple[str, Any]]: ...
-
-
-def _owner(name: str, paths: Iterable[str]) -> str:
-    """The longest module path that owns a dotted parameter name ("" if none)."""
-    best = ""
-    for path in paths:
-        if path and name.startswith(path + ".") and len(path) > len(best):
-            best = path
-    return best
-
-
-def _enclosing(path: str, paths: Iterable[str]) -> str:
-    """The longest other path in ``paths`` that contains ``path`` ("" if none)."""
-    return _owner(path, (p for p in paths if p != path))
-
-
-def _common_cluster(clusters: list[str], known: Iterable[str]) -> str:
-    """The deepest known cluster that contains every one of ``clusters``."""
-    first = clusters[0]
-    if all(c == first for c in clusters):
-        return first
-    best = ""
-    for path in known:
-        contains_all = all(c == path or c.startswith(path + ".") for c in clusters)
-        if path and contains_all and len(path) > len(best):
-            best = path
-    return best
-
-
-def parameter_names(model: ModuleLike) -> dict[Value, str]:
-    """Each parameter's name inside the module that owns it: ``weights.1``, ``bias``.
-
-    Diagrams show it on parameters that have no label of their own.
+    Attributes:
+        root: The output.
+        order: The nodes, parents first (``topological_order(root)``).
+        names: The name shown for each node of ``order`` (its label, a
+            parameter's name in its module, or ``op#i``).
+        clusters: The cluster path of each node ("" for none).
+        titles: A title for every cluster path.
     """
-    module_paths = [path for path, _ in model.named_modules() if path]
-    names = {}
-    for name, parameter in model.named_parameters():
-        owner = _owner(name, module_paths)
-        names[parameter] = name[len(owner) + 1:] if owner else name
-    return names
+
+    root: Value
+    order: list[Value]
+    names: list[str]
+    clusters: list[str]
+    titles: dict[str, str]
+
+    @functools.cached_property
+    def index(self) -> dict[Value, int]:
+        """Each node's position in ``order`` (its ``v<i>`` in the DOT text)."""
+        return {node: i for i, node in enumerate(self.order)}
 
 
-def assign_clusters(
-    order: list[Value],
+def describe_graph(
+    root: Value,
+    *,
     model: ModuleLike | None = None,
     groups: Mapping[Value, str] | None = None,
-) -> tuple[list[str], dict[str, str]]:
-    """Which cluster (a dotted module path, "" for none) each node is drawn in.
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    function: str = "draw_graph",
+) -> GraphFacts:
+    """The nodes, names and clusters of ``root``'s graph (see :func:`draw_graph`).
 
-    The rules, applied in topological order:
-
-    1. A parameter of ``model`` goes into the deepest module that owns it
-       (``layers.0.neurons.3.bias`` -> ``layers.0.neurons.3``); a node in
-       ``groups`` goes where ``groups`` says (this wins over the model).
-    2. A computed node with such nodes among its parents goes into their
-       deepest common cluster: ``w * x`` and the neuron's ``sum`` go to the
-       neuron of their weight or bias.
-    3. A node with one parent that is a clustered ``sum`` (a neuron's
-       weighted sum) joins that cluster: the neuron's activation.
-
-    Everything else (inputs, the loss) stays outside every cluster.
-
-    Args:
-        order: The nodes, parents first (``topological_order(root)``).
-        model: Anything with ``named_parameters()`` and ``named_modules()``.
-        groups: Explicit cluster paths for some nodes.
-
-    Returns:
-        The cluster of each node (in ``order``), and a title for every cluster
-        path that can appear (e.g. ``"Neuron neurons.3"``).
+    Raises:
+        TypeError: ``root`` is not a Value.
+        GraphTooLargeError: More than ``max_nodes`` value nodes; the message
+            names ``function``.
     """
-    placed: dict[Value, str] = {}
-    titles: dict[str, str] = {}
+    if not isinstance(root, Value):
+        raise TypeError(f"{function}: root must be a Value, got {type(root).__name__}.")
+    order = topological_order(root)
+    if max_nodes is not None and len(order) > max_nodes:
+        raise GraphTooLargeError(
+            f"{function}: the graph has {len(order):,} value nodes, more than "
+            f"max_nodes={max_nodes:,}; a diagram that big is unreadable and slow to "
+            "lay out. Draw a smaller part (pass an intermediate node, such as one "
+            f"neuron's output, as root) or raise the limit: {function}(root, "
+            f"max_nodes={len(order)})."
+        )
+    names = node_names(order)
     if model is not None:
-        modules = [(path, module) for path, module in model.named_modules() if path]
-        module_paths = [path for path, _ in modules]
-        for name, parameter in model.named_parameters():
-            owner = _owner(name, module_paths)
-            if owner:
-                placed[parameter] = owner
-        for path, module in modules:
-            parent = _enclosing(path, module_paths)
-            relative = path[len(parent) + 1:] if parent else path
-            titles[path] = f"{type(module).__name__} {relative}"
-    if groups is not None:
-        for node, path in groups.items():
-            placed[node] = path
-            titles.setdefault(path, path)
-    # Titles relative to the enclosing cluster for paths only ``groups`` named.
-    for path, title in list(titles.items()):
-        if title == path:
-            parent = _enclosing(path, titles)
-            titles[path] = path[len(parent) + 1:] if parent else path
-
-    clusters: list[str] = []
-    where: dict[Value, str] = {}
-    for node in order:
-        cluster = placed.get(node, "")
-        if not cluster and node.parents:
-            owners = [placed[p] for p in node.parents if placed.get(p)]
-            if owners:
-                cluster = _common_cluster(owners, titles)
-            elif len(node.parents) == 1:
-                only = node.parents[0]
-                if only.op == "sum" and where.get(only):
-                    cluster = where[only]
-        where[node] = cluster
-        clusters.append(cluster)
-    return clusters, titles
+        short_names = parameter_names(model)
+        names = [
+            short_names.get(node, name) if not node.label else name
+            for node, name in zip(order, names)
+        ]
+    clusters, titles = assign_clusters(order, model, groups)
+    return GraphFacts(root, order, names, clusters, titles)
 
 
 # ----------------------------------------------------------------------------
 # Drawing
 # ----------------------------------------------------------------------------
 def _number(x: float, precision: int) -> str:
-    if x == 0.0:
-        return "0"  # also -0.0
-    return f"{x:.{precision}g}"
+    return diagram_number(x, precision)
 
 
 def _html_text(text: str) -> str:
@@ -441,25 +267,56 @@ def _plain_text(text: str) -> str:
     return graphviz.nohtml(escaped.replace("\n", "\\n"))  # type: ignore[no-any-return]
 
 
-def _value_label(
-    node: Value, name: str, fill: str, show_grad: bool, precision: int
+def _estimated_width(text: str, bold: bool) -> float:
+    """A generous width in points of ``text`` at the diagram's font size.
+
+    Renderers without metrics for a script (graphviz-pure has none for
+    non-Latin letters: it counts each as a space) would make the box too
+    small, so labels with such letters get this estimate as a minimum width:
+    1 em for wide (Japanese, Chinese) characters, 0.75 em for the others.
+    """
+    ems = 0.0
+    for line in text.splitlines() or [""]:
+        line_ems = sum(
+            1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.75 for ch in line
+        )
+        ems = max(ems, line_ems)
+    return ems * _FONT_SIZE * (1.1 if bold else 1.0)
+
+
+def _title_cell(text: str, fill: str, bold: bool) -> str:
+    """The first cell of a value box; wide enough for non-ASCII text too."""
+    inner = _html_text(text)
+    inner = f"<B>{inner}</B>" if bold else (
+        f'<FONT COLOR="#808080" POINT-SIZE="10">{inner}</FONT>'
+    )
+    width = ""
+    if not text.isascii():
+        points = math.ceil(_estimated_width(text, bold) + 2 * _CELL_PADDING + 2)
+        width = f' WIDTH="{points}"'
+    return f'<TD BGCOLOR="{fill}"{width}>{inner}</TD>'
+
+
+def value_label(
+    title: str, labelled: bool, fill: str, data_text: str, grad_text: str | None
 ) -> str:
-    """An HTML-like table ``label | data | grad`` for one value node."""
-    if node.label:
-        title = f"<B>{_html_text(node.label)}</B>"
-    else:
-        title = f'<FONT COLOR="#808080" POINT-SIZE="10">{_html_text(name)}</FONT>'
-    cells = [
-        f'<TD BGCOLOR="{fill}">{title}</TD>',
-        f"<TD>data {_number(node.data, precision)}</TD>",
-    ]
-    if show_grad:
+    """An HTML-like table ``label | data | grad`` for one value node.
+
+    Args:
+        title: The node's label, or its ``op#i`` name (drawn in grey).
+        labelled: True if ``title`` is the node's own label (drawn bold).
+        fill: The colour of the first cell.
+        data_text: The middle cell, e.g. ``"data 10"``.
+        grad_text: The last cell, e.g. ``"grad 30"``; ``None`` for no cell.
+    """
+    cells = [_title_cell(title, fill, labelled), f"<TD>{_html_text(data_text)}</TD>"]
+    if grad_text is not None:
         cells.append(
-            f'<TD BGCOLOR="{_GRAD_FILL}"><FONT COLOR="{_GRAD_INK}">'
-            f"grad {_number(node.grad, precision)}</FONT></TD>"
+            f'<TD BGCOLOR="{GRAD_FILL}"><FONT COLOR="{GRAD_INK}">'
+            f"{_html_text(grad_text)}</FONT></TD>"
         )
     return (
-        '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"><TR>'
+        f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="{_CELL_PADDING}"><TR>'
         + "".join(cells)
         + "</TR></TABLE>>"
     )
@@ -470,6 +327,99 @@ def _op_symbol(node: Value) -> str:
     if node.constant is not None:
         return f"{symbol} {_number(node.constant, 6)}"
     return symbol
+
+
+def node_fill(facts: GraphFacts, i: int) -> str:
+    """The colour of node ``i``'s first cell: the root yellow, leaves blue."""
+    node = facts.order[i]
+    if node is facts.root:
+        return ROOT_FILL
+    return LEAF_FILL if not node.parents else "white"
+
+
+def build_diagram(
+    facts: GraphFacts,
+    *,
+    direction: str = "LR",
+    show_grad: bool = True,
+    show_local_grads: bool | None = None,
+    precision: int = 4,
+    cell_texts: Sequence[tuple[str, str]] | None = None,
+) -> graphviz.Digraph:
+    """The diagram of :func:`draw_graph` for a described graph.
+
+    Args:
+        facts: From :func:`describe_graph`.
+        direction, show_grad, show_local_grads, precision: As for :func:`draw_graph`.
+        cell_texts: The data and grad cells of each node, in place of the
+            node's own numbers (the step-through sizes each box for the
+            longest text it will show).
+
+    Raises:
+        ValueError: An unknown ``direction`` or a ``precision`` below 1.
+    """
+    if direction not in _DIRECTIONS:
+        raise ValueError(
+            f"draw_graph: direction must be 'LR' (left-right) or 'TB' (top-bottom), "
+            f"got {direction!r}."
+        )
+    if precision < 1:
+        raise ValueError(f"draw_graph: precision must be at least 1, got {precision}.")
+    if show_local_grads is None:
+        show_local_grads = show_grad
+    order, names, index = facts.order, facts.names, facts.index
+
+    diagram = _diagram_class()(name="computational_graph", format="svg")
+    diagram.attr(
+        "graph", rankdir=_DIRECTIONS[direction], fontname=_FONT, nodesep="0.25",
+        ranksep="0.45", bgcolor="white",
+    )
+    diagram.attr("node", fontname=_FONT, fontsize=f"{_FONT_SIZE:g}")
+    diagram.attr("edge", fontname=_FONT, fontsize="11", arrowsize="0.7")
+
+    def add_nodes(target: Any, i: int) -> None:
+        node = order[i]
+        if cell_texts is not None:
+            data_text, grad_text = cell_texts[i]
+        else:
+            data_text = f"data {_number(node.data, precision)}"
+            grad_text = f"grad {_number(node.grad, precision)}"
+        target.node(
+            f"v{i}",
+            value_label(
+                names[i], bool(node.label), node_fill(facts, i), data_text,
+                grad_text if show_grad else None,
+            ),
+            shape="plain",
+        )
+        if node.parents:
+            row = OPERATIONS[node.op]
+            symbol = _op_symbol(node)
+            target.node(
+                f"op{i}", symbol, shape="circle" if len(symbol) <= 2 else "ellipse",
+                style="filled", fillcolor=_OP_FILL, color="#9a9a9a", width="0.35",
+                height="0.35", margin="0.04,0.02", fontsize="11",
+                tooltip=f"{row.formula}   ({row.derivatives})",
+            )
+
+    _emit_clusters(diagram, facts.clusters, facts.titles, add_nodes)
+
+    for i, node in enumerate(order):
+        if not node.parents:
+            continue
+        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            attributes = {
+                "tooltip": _plain_text(
+                    f"d{names[i]}/d{names[index[parent]]} = {_number(local, 12)}   "
+                    f"({local_derivative_formula(node, slot)})"
+                ),
+            }
+            if show_local_grads:
+                attributes["label"] = _number(local, precision)
+                attributes["fontcolor"] = GRAD_INK
+            diagram.edge(f"v{index[parent]}", f"op{i}", **attributes)
+        diagram.edge(f"op{i}", f"v{i}")
+    return diagram
 
 
 def draw_graph(
@@ -535,70 +485,24 @@ def draw_graph(
         )
     if precision < 1:
         raise ValueError(f"draw_graph: precision must be at least 1, got {precision}.")
-    if show_local_grads is None:
-        show_local_grads = show_grad
-    order = topological_order(root)
-    if max_nodes is not None and len(order) > max_nodes:
-        raise GraphTooLargeError(
-            f"draw_graph: the graph has {len(order):,} value nodes, more than "
-            f"max_nodes={max_nodes:,}; a diagram that big is unreadable and slow to "
-            "lay out. Draw a smaller part (pass an intermediate node, such as one "
-            f"neuron's output, as root) or raise the limit: draw_graph(root, "
-            f"max_nodes={len(order)})."
-        )
-    names = node_names(order)
-    if model is not None:
-        short_names = parameter_names(model)
-        names = [
-            short_names.get(node, name) if not node.label else name
-            for node, name in zip(order, names)
-        ]
-    index = {node: i for i, node in enumerate(order)}
-    clusters, titles = assign_clusters(order, model, groups)
-
-    diagram = _diagram_class()(name="computational_graph", format="svg")
-    diagram.attr(
-        "graph", rankdir=_DIRECTIONS[direction], fontname=_FONT, nodesep="0.25",
-        ranksep="0.45", bgcolor="white",
+    facts = describe_graph(root, model=model, groups=groups, max_nodes=max_nodes)
+    return build_diagram(
+        facts, direction=direction, show_grad=show_grad,
+        show_local_grads=show_local_grads, precision=precision,
     )
-    diagram.attr("node", fontname=_FONT, fontsize="12")
-    diagram.attr("edge", fontname=_FONT, fontsize="11", arrowsize="0.7")
 
-    def add_nodes(target: Any, i: int) -> None:
-        node = order[i]
-        fill = _ROOT_FILL if node is root else (_LEAF_FILL if not node.parents else "white")
-        target.node(
-            f"v{i}", _value_label(node, names[i], fill, show_grad, precision),
-            shape="plain",
-        )
-        if node.parents:
-            row = OPERATIONS[node.op]
-            symbol = _op_symbol(node)
-            target.node(
-                f"op{i}", symbol, shape="circle" if len(symbol) <= 2 else "ellipse",
-                style="filled", fillcolor=_OP_FILL, color="#9a9a9a", width="0.35",
-                height="0.35", margin="0.04,0.02", fontsize="11",
-                tooltip=f"{row.formula}   ({row.derivatives})",
-            )
 
-    _emit_clusters(diagram, clusters, titles, add_nodes)
+_SVG_FONT_ATTRIBUTE = re.compile(rb'font-family="DejaVu Sans[^"]*"')
 
-    for i, node in enumerate(order):
-        if not node.parents:
-            continue
-        for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            attributes = {
-                "tooltip": _plain_text(
-                    f"d{names[i]}/d{names[index[parent]]} = {_number(local, 12)}   "
-                    f"({local_derivative_formula(node, slot)})"
-                ),
-            }
-            if show_local_grads:
-                attributes["label"] = _number(local, precision)
-                attributes["fontcolor"] = _GRAD_INK
-            diagram.edge(f"v{index[parent]}", f"op{i}", **attributes)
-        diagram.edge(f"op{i}", f"v{i}")
-    return diagram
+
+def with_font_list(svg: bytes) -> bytes:
+    """The renderer's SVG with :data:`SVG_FONTS` as every text's font list."""
+    return _SVG_FONT_ATTRIBUTE.sub(f'font-family="{SVG_FONTS}"'.encode(), svg)
+
+
+def render_svg(diagram: Any, *, renderer: str | Renderer | None = None) -> bytes:
+    """A diagram's SVG, with the font list that its boxes were sized for."""
+    return with_font_list(render_source(diagram.source, "svg", renderer=renderer))
 
 
 def _emit_clusters(
@@ -609,23 +513,7 @@ def _emit_clusters(
     Top-level nodes and clusters come in the order of their first node in
     the topological order, so the DOT text is deterministic.
     """
-    # Each cluster path and every enclosing cluster path that holds nodes.
-    chain: dict[str, list[str]] = {}
-    for path in dict.fromkeys(c for c in clusters if c):
-        parts = [path]
-        while (parent := _enclosing(parts[-1], titles)):
-            parts.append(parent)
-        chain[path] = parts[::-1]  # outermost first
-    children: dict[str, list[int | str]] = {"": []}
-    for i, path in enumerate(clusters):
-        outer = ""
-        for part in chain.get(path, []):
-            items = children.setdefault(outer, [])
-            if part not in items:
-                items.append(part)
-            outer = part
-        children.setdefault(outer, []).append(i)
-    numbers = {path: k for k, path in enumerate(p for p in children if p)}
+    children, numbers = cluster_tree(clusters, titles)
 
     def emit(target: Any, path: str) -> None:
         for item in children.get(path, []):
@@ -708,6 +596,8 @@ def save_graph(
         data = source.encode("utf-8")
     else:
         data = render_source(source, suffix[1:], renderer=renderer)
+        if suffix == ".svg":
+            data = with_font_list(data)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return target

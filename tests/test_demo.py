@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from autograd_core import demo, viz
+from autograd_core import demo, render, viz
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -87,7 +87,7 @@ def test_demo_without_a_renderer_still_teaches_and_says_why(
 ) -> None:
     """No renderer: the example is printed, the DOT is written, stderr says what to install."""
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    monkeypatch.setattr(viz, "_script_folders", lambda: [str(tmp_path / "empty")])
+    monkeypatch.setattr(render, "_script_folders", lambda: [str(tmp_path / "empty")])
     status, out, err = run_demo(capsys, "--out", str(tmp_path / "out"))
     assert status == 0
     assert "6 * 1 * 1 * 5 = 30" in out

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-from autograd_core import Value, draw_graph, save_graph, viz
+from autograd_core import Value, draw_graph, render, save_graph, viz
 from autograd_core.demo import SeedGraph, build_seed_graph
 from autograd_core.graph import topological_order
 from autograd_core.viz import (
@@ -292,7 +292,7 @@ def test_without_any_renderer_the_error_says_what_to_install(
 ) -> None:
     """No dot on PATH and no graphviz-pure: a clear error, while DOT output still works."""
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(viz, "_script_folders", lambda: [str(tmp_path)])
+    monkeypatch.setattr(render, "_script_folders", lambda: [str(tmp_path)])
     graph = seed()
     with pytest.raises(RendererNotFoundError, match=r'pip install "autograd-core\[viz\]"'):
         find_renderer()

@@ -1,0 +1,199 @@
+"""How the graph is worded: every sentence the step-through shows, in one catalogue.
+
+Text output (:func:`~autograd_core.explain.trace_backward`), diagrams
+(:func:`~autograd_core.viz.draw_graph`) and the step-through
+(:func:`~autograd_core.step_through.step_through`) name nodes and write
+numbers with the same functions here, so a node called ``mul#4`` in a trace is
+``mul#4`` in the picture, and ``30`` is never ``30.0`` in one and ``30`` in the
+other.
+
+Sentences are templates in :data:`MESSAGES`, keyed by a short id, with named
+placeholders (``{parent}``, ``{local}`` ...). :func:`say` fills one in. A
+translation is another table with the same keys and placeholders, so both
+languages print the same numbers; nothing else needs to change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from autograd_core.ops import OPERATIONS
+
+if TYPE_CHECKING:
+    from autograd_core.value import Value
+
+#: Every sentence shown by the step-through and the backward trace, by id.
+MESSAGES: Mapping[str, str] = {
+    # The backward trace and the step-through's backward captions.
+    "seed": "{root}.grad = 1   (the seed: d{root}/d{root} = 1)",
+    "trace_update": "{parent}.grad += {local} * {upstream}  ->  {parent}.grad = {after}",
+    "step_update": "{parent}.grad += {local} * {upstream} -> {after}",
+    "step_update_more": (
+        "{parent}.grad += {local} * {upstream} -> {before} + {term} = {after}"
+    ),
+    "step_why": (
+        "{node} = {operation}: the local derivative d{node}/d{parent} = {local} "
+        "({formula}) times the upstream gradient d{root}/d{node} = {upstream}."
+    ),
+    "contribution": "Contribution {number} of {count} to {parent}.grad.",
+    "contribution_last": (
+        "Contribution {number} of {count}: {parent}.grad = {terms} = {after} is complete."
+    ),
+    # Forward captions.
+    "start": (
+        "The graph of {root}: {values} values and {operations} operations. "
+        "Press next to compute it forward, one node at a time."
+    ),
+    "forward_leaf": "{name} = {value}   (a leaf: a number given to the graph)",
+    "forward_computed": "{equation}",
+    "backward_start": (
+        "Forward pass done: {root} = {value}. Now backward: every grad starts at 0, "
+        "and {root}.grad = 1 is the seed (d{root}/d{root} = 1)."
+    ),
+    "silent": (
+        "{node}.grad is 0, so {node} passes nothing back (as in backward())."
+    ),
+    "done": (
+        "Backward pass done: each grad is d{root}/d(node). {leaves}"
+    ),
+    "done_leaf": "{name}.grad = {grad}",
+    # The controls of the step-through.
+    "phase_forward": "forward",
+    "phase_backward": "backward",
+    "button_reset": "reset",
+    "button_previous": "previous",
+    "button_next": "next",
+    "button_play": "play",
+    "button_pause": "pause",
+    "label_speed": "speed",
+    "label_step": "step {number} of {count}",
+    "hint_click": "Click a leaf to see its chain rule. Arrow keys step too.",
+    "hint_collapse": "Click a neuron to open or fold it.",
+    "explain_title": "Chain rule for {name}",
+    "collapsed_title": "{title}: {output}",
+}
+
+
+def say(key: str, **values: object) -> str:
+    """The sentence ``MESSAGES[key]`` with its placeholders filled in.
+
+    Raises:
+        KeyError: ``key`` is not in the catalogue, or a placeholder is missing.
+    """
+    return MESSAGES[key].format(**values)
+
+
+def format_number(x: float) -> str:
+    """A number as a learner reads it: ``30`` not ``30.0``, 6 significant digits."""
+    if x == 0.0:
+        return "0"  # also for -0.0
+    return f"{x:g}"
+
+
+def diagram_number(x: float, precision: int) -> str:
+    """A number in a diagram: ``precision`` significant digits, ``0`` for -0.0."""
+    if x == 0.0:
+        return "0"  # also -0.0
+    return f"{x:.{precision}g}"
+
+
+def node_names(order: Sequence[Value]) -> list[str]:
+    """A readable name for every node of a topological order.
+
+    A node's ``label`` if it has one; otherwise ``<op>#<i>`` for a computed
+    node (``mul#4``) and ``leaf#<i>`` for a leaf, where ``i`` is the node's
+    position in ``order``. Diagrams from :func:`autograd_core.viz.draw_graph`
+    show the same ``#i`` on unlabelled nodes, so text and picture match.
+
+    Args:
+        order: Usually ``topological_order(root)``.
+
+    Returns:
+        One name per node, in the same order.
+    """
+    names = []
+    for index, node in enumerate(order):
+        if node.label:
+            names.append(node.label)
+        elif node.op:
+            names.append(f"{node.op}#{index}")
+        else:
+            names.append(f"leaf#{index}")
+    return names
+
+
+def local_derivative_formula(node: Value, slot: int) -> str:
+    """The table's formula for d(node)/d(parent number ``slot``), e.g. ``mul: dy/da = b``.
+
+    Read from ``OPERATIONS[node.op].derivatives``; a fixed constant (the c of
+    ``x ** c``) is shown with its value.
+    """
+    row = OPERATIONS[node.op]
+    parts = row.derivatives.split(", ")
+    formula = parts[slot] if len(parts) == len(node.parents) else row.derivatives
+    if node.constant is not None:
+        formula += f" with c = {format_number(node.constant)}"
+    return f"{row.name}: {formula}"
+
+
+# A remark in parentheses at the end of a formula: "(x > 0)", "(c a fixed number)".
+_REMARK = re.compile(r"\s+\((?=[^()]*(?:>|[a-z]{3}))[^()]*\)\s*$")
+_LETTER = re.compile(r"(?<![A-Za-z_])([a-z])(?![A-Za-z_])")
+_ARGUMENT_LETTERS = {1: ("x",), 2: ("a", "b")}
+
+
+def _formula_body(row_formula: str) -> str:
+    """``"y = ln x (x > 0)"`` -> ``"ln x"``: the right-hand side without remarks."""
+    body = row_formula.split("=", 1)[1].strip() if "=" in row_formula else row_formula
+    return _REMARK.sub("", body).strip()
+
+
+def _substitute(body: str, words: Mapping[str, str]) -> str | None:
+    """Put ``words`` in place of the single letters of ``body``; ``None`` if a
+    letter other than e (Euler's number) is not among them."""
+    unknown = [m for m in _LETTER.findall(body) if m not in words and m != "e"]
+    if unknown:
+        return None
+    return _LETTER.sub(lambda m: words.get(m.group(1), m.group(1)), body)
+
+
+def _operand(x: float) -> str:
+    """A number inside a formula: negative ones in parentheses, ``3 - (-1)``."""
+    text = format_number(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def forward_equation(node: Value, name: str, parent_names: Sequence[str]) -> str:
+    """How ``node`` was computed, in names and then in numbers.
+
+    The operation's formula from the table with the parents' names and values
+    put in: ``I = w * x = 10 * 5 = 50``, ``L = D ** 2 = 3 ** 2 = 9``,
+    ``s = a + b + c = 1 + 2 + 3 = 6``. An operation whose formula does not fit
+    that pattern is written as a call: ``L = softmax_cross_entropy(a, b) = 0.31``.
+
+    Args:
+        node: A computed node (it has parents).
+        name: Its name (see :func:`node_names`).
+        parent_names: The names of its parents, in argument order.
+    """
+    row = OPERATIONS[node.op]
+    values = [_operand(parent.data) for parent in node.parents]
+    result = format_number(node.data)
+    if node.op == "sum":
+        return f"{name} = {' + '.join(parent_names)} = {' + '.join(values)} = {result}"
+    letters = _ARGUMENT_LETTERS.get(len(node.parents))
+    body = _formula_body(row.formula)
+    if letters is not None and row.arity == len(node.parents):
+        constant = {} if node.constant is None else {"c": format_number(node.constant)}
+        in_names = _substitute(body, {**dict(zip(letters, parent_names)), **constant})
+        in_numbers = _substitute(body, {**dict(zip(letters, values)), **constant})
+        if in_names is not None and in_numbers is not None:
+            if in_names == in_numbers:
+                return f"{name} = {in_names} = {result}"
+            return f"{name} = {in_names} = {in_numbers} = {result}"
+    return (
+        f"{name} = {row.name}({', '.join(parent_names)}) = "
+        f"{row.name}({', '.join(values)}) = {result}"
+    )
