@@ -16,6 +16,7 @@ from autograd_core.higher_order import gradients
 from autograd_core.ops import OPERATIONS, Operation
 from autograd_core.value import Value
 from autograd_core.viz import draw_graph, save_graph
+from autograd_core.step_through import StepThrough, step_through
 from autograd_core.compiler import BatchProgram, TraceError, compile_batch
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
     "no_grad",
     "numerical_grad",
     "save_graph",
+    "step_through",
+    "StepThrough",
     "step_size",
     "topological_order",
     "trace_backward",

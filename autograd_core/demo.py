@@ -7,7 +7,8 @@ Run it with ``python -m autograd_core`` (``--help`` lists the options). It
 prints the forward pass, the backward pass step by step, the chain rule for w
 and b (from :func:`autograd_core.explain.explain`) and one SGD step, and writes
 the diagram of the graph to ``demo_output/seed_graph.svg`` (and ``.png``,
-``.dot``; ``--out`` picks another folder).
+``.dot``; ``--out`` picks another folder). With ``--html`` it also writes
+``steps.html``, the offline page of :func:`autograd_core.step_through.step_through`.
 """
 
 from __future__ import annotations
@@ -140,6 +141,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-diagram", action="store_true", help="print only, write no files"
     )
+    parser.add_argument(
+        "--html", action="store_true",
+        help="also write steps.html (in --out): a page that steps through the forward "
+        "and backward pass, offline in any browser",
+    )
     return parser
 
 
@@ -218,12 +224,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     for path in written:
         print(f"  {path.resolve()}")
     print("Open the .svg in a browser, or view the .png.")
+    if args.html:
+        print()
+        print("Step through the forward and backward pass (next, previous, play, arrow keys):")
+        print(f"  {write_step_through(g, args.out).resolve()}")
     return 0
 
 
 def _precise(x: float) -> str:
     """A result to 10 significant digits, ``0`` for -0.0."""
     return "0" if x == 0.0 else f"{x:.10g}"
+
+
+def write_step_through(graph: SeedGraph, folder: Path) -> Path:
+    """Write the step-through page of the example to ``folder/steps.html``."""
+    from autograd_core.step_through import step_through
+
+    return step_through(graph.L).save_html(folder / "steps.html")
 
 
 def _indent(text: str) -> str:

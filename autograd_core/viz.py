@@ -56,7 +56,7 @@ from autograd_core.render import (
     render_source,
 )
 from autograd_core.value import Value
-from autograd_core.wording import diagram_number, local_derivative_formula, node_names
+from autograd_core.wording import diagram_number, local_derivative_formula, node_names, say
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]
@@ -382,8 +382,8 @@ def build_diagram(
         if cell_texts is not None:
             data_text, grad_text = cell_texts[i]
         else:
-            data_text = f"data {_number(node.data, precision)}"
-            grad_text = f"grad {_number(node.grad, precision)}"
+            data_text = say("data_cell", value=_number(node.data, precision))
+            grad_text = say("grad_cell", value=_number(node.grad, precision))
         target.node(
             f"v{i}",
             value_label(

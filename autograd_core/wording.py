@@ -59,6 +59,11 @@ MESSAGES: Mapping[str, str] = {
         "Backward pass done: each grad is d{root}/d(node). {leaves}"
     ),
     "done_leaf": "{name}.grad = {grad}",
+    # The cells of a value box.
+    "data_cell": "data {value}",
+    "grad_cell": "grad {value}",
+    "grad_partial": "grad {value} ({number}/{count})",
+    "unknown": "?",
     # The controls of the step-through.
     "phase_forward": "forward",
     "phase_backward": "backward",

@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from autograd_core import demo, render, viz
+from autograd_core import demo, render
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -174,3 +174,17 @@ def test_zero_input_never_prints_minus_zero(capsys: pytest.CaptureFixture[str]) 
     assert status == 0
     assert "-0 " not in out and not any(line.endswith("-0") for line in out.splitlines())
     assert "dL/dw = 2x((wx + b) - yc) = 0" in out
+
+
+def test_html_option_writes_the_step_through_page_and_prints_its_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--html writes steps.html beside the diagrams, prints where, and the page holds
+    the example's frames (w.grad += 5 * 6 -> 30)."""
+    status, out, _ = run_demo(capsys, "--out", str(tmp_path / "out"), "--html")
+    page = tmp_path / "out" / "steps.html"
+    assert status == 0
+    assert str(page.resolve()) in out.splitlines()[-1]
+    text = page.read_text(encoding="utf-8")
+    # In the page's data ">" is written \u003e (nothing can close the script element).
+    assert "w.grad += 5 * 6 -\\u003e 30" in text and "I = w * x = 10 * 5 = 50" in text
