@@ -8,6 +8,9 @@
 * :func:`spiral`: K arms of a spiral, one class per arm.
 * :func:`digits`: the 8x8 handwritten digits that scikit-learn ships (1,797
   images, offline), the real-data version of the articles' goal.
+* :func:`mnist`, :func:`fashion_mnist`: real 28x28 images (:mod:`nn.mnist`):
+  the MNIST database's IDX files from a folder, 5,000 real MNIST digits that
+  the ``mnist`` extra installs, and Fashion-MNIST (60,000 + 10,000 images).
 * :func:`train_test_split`: a seeded split into training and test parts.
 """
 
@@ -18,6 +21,7 @@ import math
 import numpy as np
 
 from nn.init import SeedLike, make_rng
+from nn.mnist import FASHION_MNIST_CLASSES, Split, fashion_mnist, mnist
 
 Dataset = tuple[np.ndarray, np.ndarray]
 
