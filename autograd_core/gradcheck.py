@@ -63,6 +63,24 @@ def step_size(w: float, rule: str = "floored") -> float:
     return math.sqrt(MACHINE_EPSILON) * max(abs(w), STEP_RULES[rule])
 
 
+def _leaf_inputs(inputs: Sequence[Value], function: str) -> list[Value]:
+    """The inputs as a list of Values, or a TypeError that says how to pass them."""
+    if isinstance(inputs, Value):
+        raise TypeError(
+            f"{function}: inputs must be a list of Values, got a single Value. "
+            f"Wrap it in a list: {function}(f, [x])."
+        )
+    checked = list(inputs)
+    for position, node in enumerate(checked):
+        if not isinstance(node, Value):
+            raise TypeError(
+                f"{function}: inputs[{position}] must be a Value (it is nudged and "
+                f"differentiated in place), got {type(node).__name__} {node!r}. "
+                f"Pass Values: {function}(f, [Value({node!r})])."
+            )
+    return checked
+
+
 def _output(f: Function, inputs: Sequence[Value]) -> float:
     result = f(*inputs)
     return result.data if isinstance(result, Value) else float(result)
@@ -114,6 +132,7 @@ def numerical_grad(
     """
     step_size(0.0, step_rule)  # refuse an unknown rule before calling f
     with no_grad():
+        inputs = _leaf_inputs(inputs, "numerical_grad")
         return [_central_difference(f, inputs, i, step, step_rule)[0] for i in range(len(inputs))]
 
 
@@ -205,6 +224,7 @@ def gradcheck(
         GradcheckError: Some input's gradients disagree (the message is the table).
     """
     step_size(0.0, step_rule)  # refuse an unknown rule before any work
+    inputs = _leaf_inputs(inputs, "gradcheck")
     saved_grads = [v.grad for v in inputs]
     try:
         for v in inputs:
@@ -286,7 +306,7 @@ def gradgradcheck(
         TypeError: ``f`` did not return a Value.
         GradcheckError: Some second derivative disagrees (the message is the table).
     """
-    inputs = list(inputs)
+    inputs = _leaf_inputs(inputs, "gradgradcheck")
     first = gradients(_output_node(f, inputs), inputs, create_graph=True)
     analytic = [gradients(derivative, inputs) for derivative in first]
     names = [v.label or f"input {i}" for i, v in enumerate(inputs)]

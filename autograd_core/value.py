@@ -49,11 +49,21 @@ def as_float(x: object, operation: str) -> float:
     Raises:
         TypeError: ``x`` is not a real number (a ``str``, ``None``, ``complex`` ...).
         ValueError: ``x`` is NaN or infinite.
+        OverflowError: ``x`` is an int too large for a float (``10**400``).
     """
     if type(x) is float:
         value = x
     elif isinstance(x, Real) and not isinstance(x, Value):
-        value = float(x)
+        try:
+            value = float(x)
+        except OverflowError:
+            digits = len(str(abs(x))) if isinstance(x, int) else None
+            shown = f"an int of {digits} digits" if digits else f"{type(x).__name__} {x!r}"
+            raise OverflowError(
+                f"{operation}: got {shown}, too large for a float (the largest is about "
+                "1.8e308). Scale it down first (work in other units or with its "
+                "logarithm, math.log(x) works on big ints)."
+            ) from None
     else:
         hint = " (the engine works on real numbers only)" if isinstance(x, complex) else ""
         raise TypeError(
@@ -338,12 +348,22 @@ class Value:
         Raises:
             DomainError: a negative base with a fractional exponent, or with a
                 Value exponent a base < 0, or 0 with an exponent below 1.
-            ZeroDivisionError: 0 to a negative power.
+            ZeroDivisionError: 0 to a negative power; or, while recording,
+                0 to a power between 0 and 1 (the value 0 is fine, but its
+                derivative c * x ** (c - 1) is infinite at x = 0).
             OverflowError: the result does not fit in a float.
         """
         if isinstance(exponent, Value):
             return _power_of_values(self, exponent)
-        return _record1(_POW, self, as_float(exponent, "pow"))
+        c = as_float(exponent, "pow")
+        if self.data == 0.0 and 0.0 < c < 1.0 and is_recording():
+            raise ZeroDivisionError(
+                f"pow: x ** {c!r} at x = 0.0 is 0.0, but its derivative {c!r} * x ** "
+                f"({c!r} - 1) is infinite there, so no gradient could flow through this "
+                "node. Keep the base away from 0, e.g. (x + 1e-12) ** c, or compute it "
+                "inside no_grad() if no gradient is needed."
+            )
+        return _record1(_POW, self, c)
 
     def __rpow__(self, base: Operand) -> Value:
         return _operand(base, "pow") ** self

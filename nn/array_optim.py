@@ -120,6 +120,9 @@ class AdamArrays(ArrayUpdate):
         m = b1 * self.first_moments + (1.0 - b1) * grad
         v = b2 * self.second_moments + (1.0 - b2) * grad * grad
         new_data = data - adam.lr * (m / correction1) / (np.sqrt(v / correction2) + adam.eps)
+        for name, state in (("first moment", m), ("second moment", v)):
+            if not np.isfinite(state).all():  # m / inf = 0: the parameter would stop, silently
+                adam._refuse_infinite_state(name, state.tolist(), grad.tolist())
         refuse_non_finite(adam, new_data, data, grad)
         data[...] = new_data
         self.first_moments, self.second_moments, adam.steps = m, v, t

@@ -13,7 +13,9 @@ weight.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
+from typing import SupportsIndex
 
 import numpy as np
 
@@ -117,6 +119,25 @@ class Outputs(list[Value]):
         return (list, (list(self),))  # copies and pickles as a plain list
 
 
+def _count(value: object, argument: str, where: str) -> int:
+    """A whole number >= 1 (int or NumPy integer), or an error naming the argument.
+
+    Raises:
+        TypeError: ``value`` is not a whole number (``2.7``, ``"2"``, ``True``).
+        ValueError: ``value`` < 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, SupportsIndex):
+        raise TypeError(
+            f"{where}: {argument} must be a whole number (an int) >= 1, got "
+            f"{type(value).__name__} {value!r}; a count is never rounded for you. "
+            f"Pass an int, e.g. int({value!r}) if that is what you mean."
+        )
+    number = operator.index(value)
+    if number < 1:
+        raise ValueError(f"{where}: {argument} must be at least 1, got {number!r}.")
+    return number
+
+
 def _as_values(x: Inputs) -> list[Value]:
     """Inputs as a list of Values; numbers become constant leaves.
 
@@ -154,8 +175,7 @@ class Neuron(Module):
     def __init__(
         self, nin: int, activation: str = "tanh", *, fan_out: int = 1, seed: SeedLike = None
     ) -> None:
-        if nin < 1:
-            raise ValueError(f"Neuron: needs at least one input, got nin={nin!r}.")
+        nin = _count(nin, "nin", "Neuron")
         self.activation = check_activation(activation)
         rng = make_rng(seed)
         self.weights = [Value(w) for w in initial_weights(nin, activation, fan_out=fan_out, rng=rng)]
@@ -196,8 +216,7 @@ class Layer(Module):
     """
 
     def __init__(self, nin: int, nout: int, activation: str = "tanh", *, seed: SeedLike = None) -> None:
-        if nout < 1:
-            raise ValueError(f"Layer: needs at least one neuron, got nout={nout!r}.")
+        nin, nout = _count(nin, "nin", "Layer"), _count(nout, "nout", "Layer")
         rng = make_rng(seed)
         self.nin = nin
         self.activation = check_activation(activation)
@@ -247,15 +266,20 @@ class MLP(Module):
         *,
         seed: SeedLike = None,
     ) -> None:
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+            raise TypeError(
+                f"MLP: sizes must be a list of layer sizes, got {type(sizes).__name__} "
+                f"{sizes!r}. Give one count per layer, e.g. MLP(2, [16, 1])."
+            )
         if len(sizes) == 0:
             raise ValueError("MLP: sizes is empty; give at least the number of outputs, e.g. [1].")
         rng = make_rng(seed)
-        self.nin = nin
-        self.sizes = [int(size) for size in sizes]
+        self.nin = _count(nin, "nin", "MLP")
+        self.sizes = [_count(size, f"sizes[{i}]", "MLP") for i, size in enumerate(sizes)]
         self.activation = check_activation(activation)
         self.output_activation = output_activation
         last = check_activation(output_activation or "identity")
-        widths = [nin, *self.sizes]
+        widths = [self.nin, *self.sizes]
         activations = [activation] * (len(self.sizes) - 1) + [last]
         self.layers = [
             Layer(widths[i], widths[i + 1], activations[i], seed=rng) for i in range(len(self.sizes))

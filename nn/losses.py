@@ -96,6 +96,18 @@ def _check_outputs(outputs: Sequence[Value], loss: str) -> list[Value]:
     return outputs
 
 
+def _check_classes(logits: list[Value], loss: str) -> list[Value]:
+    """Refuse a softmax over one logit: softmax(a) = [1] for every a, so the loss is always 0."""
+    if len(logits) < 2:
+        raise ValueError(
+            f"{loss}: got {len(logits)} output; a softmax over one logit is 1 for every "
+            "input, so this loss would be 0 whatever the model does and nothing would "
+            "learn. Give the model one output per class (2 or more), or use "
+            "binary_cross_entropy_with_logits for two classes with one output."
+        )
+    return logits
+
+
 def squared_error(outputs: Sequence[Value], targets: Targets) -> Value:
     """E = 1/2 * sum_k (y_k - d_k)**2, the articles' form: dE/dy_k = y_k - d_k."""
     outputs = _check_outputs(outputs, "squared_error")
@@ -194,7 +206,7 @@ def softmax_cross_entropy(logits: Sequence[Value], targets: Targets) -> Value:
         logits: The model's raw outputs a_1..a_K (no softmax applied).
         targets: K target probabilities (one-hot for hard labels) or an int class index.
     """
-    logits = _check_outputs(logits, "softmax_cross_entropy")
+    logits = _check_classes(_check_outputs(logits, "softmax_cross_entropy"), "softmax_cross_entropy")
     wanted = as_target_list(targets, len(logits), "softmax_cross_entropy")
     return apply_operation(_SOFTMAX_CROSS_ENTROPY, [*logits, *wanted])
 
@@ -211,7 +223,9 @@ def softmax_cross_entropy_composed(logits: Sequence[Value], targets: Targets) ->
     a_k - c is never lost. Backprop through this graph gives y_k - t_k for
     one-hot targets, the same as the fused node.
     """
-    logits = _check_outputs(logits, "softmax_cross_entropy_composed")
+    logits = _check_classes(
+        _check_outputs(logits, "softmax_cross_entropy_composed"), "softmax_cross_entropy_composed"
+    )
     wanted = as_target_list(targets, len(logits), "softmax_cross_entropy_composed")
     largest = max(a.data for a in logits)
     shifted = [a - largest for a in logits]

@@ -83,6 +83,24 @@ class Optimizer:
             return [p.grad for p in self.parameters]
         return [p.grad + decay * p.data for p in self.parameters]
 
+    def _refuse_infinite_state(
+        self, name: str, states: Sequence[float], gradients: Sequence[float] | None = None
+    ) -> None:
+        """Refuse a running average (a moment, a sum of squares) that overflowed.
+
+        An infinite second moment makes every later step ``m / inf = 0``: the
+        parameter would stop moving for ever, silently.
+        """
+        for index, state in enumerate(states):
+            if not math.isfinite(state):
+                gradient = self.parameters[index].grad if gradients is None else gradients[index]
+                raise FloatingPointError(
+                    f"{type(self).__name__}: the {name} of parameter {index} became "
+                    f"{state!r} (its gradient is {gradient!r}; squared, it does not fit in a "
+                    "float), so the parameter would silently stop moving; training has "
+                    "diverged. Lower the learning rate, rescale the inputs or clip the gradients."
+                )
+
     def _assign(self, new_data: Sequence[float]) -> None:
         """Write the new parameter values, refusing to write NaN or infinity."""
         for p, value in zip(self.parameters, new_data):
@@ -177,6 +195,7 @@ class AdaGrad(Optimizer):
             s = s + g * g
             sums.append(s)
             new_data.append(p.data - self.lr * g / (math.sqrt(s) + self.eps))
+        self._refuse_infinite_state("sum of squared gradients", sums)
         self._assign(new_data)
         self.squared_sums = sums
 
@@ -223,6 +242,7 @@ class RMSProp(Optimizer):
             v = a * v + (1.0 - a) * g * g
             averages.append(v)
             new_data.append(p.data - self.lr * g / (math.sqrt(v) + self.eps))
+        self._refuse_infinite_state("average squared gradient", averages)
         self._assign(new_data)
         self.square_averages = averages
 
@@ -277,5 +297,7 @@ class Adam(Optimizer):
             firsts.append(m)
             seconds.append(v)
             new_data.append(p.data - self.lr * (m / correction1) / (math.sqrt(v / correction2) + self.eps))
+        self._refuse_infinite_state("first moment", firsts)
+        self._refuse_infinite_state("second moment", seconds)
         self._assign(new_data)
         self.first_moments, self.second_moments, self.steps = firsts, seconds, t

@@ -26,12 +26,13 @@ is > 0 (so labels 0/1 and -1/+1 both work).
 from __future__ import annotations
 
 import gc
+import operator
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, SupportsIndex
 
 import numpy as np
 
@@ -316,9 +317,32 @@ def _as_arrays(X: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{name}: X must be a non-empty 2-D array (one row per sample), got shape {X.shape}.")
     if len(y) != len(X):
         raise ValueError(f"{name}: X has {len(X)} rows but y has {len(y)} targets.")
+    if y.dtype.kind not in "biuf":
+        try:
+            y = y.astype(float)
+        except (TypeError, ValueError):
+            examples = ", ".join(repr(v) for v in y.ravel()[:3].tolist())
+            raise TypeError(
+                f"{name}: y must hold numbers (class indices 0..K-1, or target values), got "
+                f"{y.dtype} values such as {examples}. Turn labels into indices first, e.g. "
+                "classes, y = np.unique(y, return_inverse=True)."
+            ) from None
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError(f"{name}: y contains NaN or infinity; clean the targets first.")
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name}: X contains NaN or infinity; clean the data first.")
     return X, y
+
+
+def _check_count(value: object, argument: str, hint: str) -> None:
+    """``fit``'s counts: a whole number >= 1 (not 2.5, not True, not "3")."""
+    if isinstance(value, bool) or not isinstance(value, SupportsIndex):
+        raise TypeError(
+            f"fit: {argument} must be a whole number (an int) >= 1, got "
+            f"{type(value).__name__} {value!r}. {hint}."
+        )
+    if operator.index(value) < 1:
+        raise ValueError(f"fit: {argument} must be at least 1, got {value!r}. {hint}.")
 
 
 def fit(
@@ -380,10 +404,9 @@ def fit(
             early stopping without validation data, or ``compiled=True`` with dropout.
     """
     X, y = _as_arrays(X, y, "fit")
-    if epochs < 1:
-        raise ValueError(f"fit: epochs must be at least 1, got {epochs!r}.")
-    if batch_size is not None and batch_size < 1:
-        raise ValueError(f"fit: batch_size must be at least 1 (or None), got {batch_size!r}.")
+    _check_count(epochs, "epochs", "Passes over the data are counted whole")
+    if batch_size is not None:
+        _check_count(batch_size, "batch_size", "Pass None for the whole data set at once")
     if early_stopping is not None:
         if validation is None:
             raise ValueError(

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd_core import DomainError, GradcheckError, Value, gradcheck, numerical_grad, step_size
+from autograd_core import DomainError, GradcheckError, Value, gradcheck, gradgradcheck, numerical_grad, step_size
 from autograd_core.gradcheck import MACHINE_EPSILON
 
 
@@ -105,3 +105,11 @@ def test_relative_step_rule_is_the_articles_sqrt_eps_times_abs_w() -> None:
     assert gradcheck(lambda v: v.tanh() * v, [w], step_rule="relative").passed
     with pytest.raises(ValueError, match="unknown step_rule 'tiny'"):
         numerical_grad(lambda v: v.tanh(), [w], step_rule="tiny")
+
+
+@pytest.mark.parametrize("check", [gradcheck, gradgradcheck, numerical_grad])
+def test_plain_numbers_as_inputs_get_a_clear_type_error(check) -> None:  # type: ignore[no-untyped-def]
+    """gradcheck(f, [1.0]) used to fail with AttributeError on float; now it names the input and the fix."""
+    name = check.__name__
+    with pytest.raises(TypeError, match=rf"{name}: inputs\[0\] must be a Value.*got float 1\.0.*Value\(1\.0\)"):
+        check(lambda x: x * x, [1.0])

@@ -155,3 +155,19 @@ def test_a_program_runs_at_given_parameter_values() -> None:
     np.testing.assert_array_equal(gradient_at, gradient)
     with pytest.raises(ValueError, match="parameter_values has shape"):
         program.loss(X, T, parameter_values=other[:-1])
+
+
+def test_the_array_form_of_adam_refuses_an_infinite_second_moment_too() -> None:
+    """Compiled training's Adam raises like Adam.step when g**2 overflows, naming the gradient."""
+    import numpy as np
+
+    from autograd_core import Value
+    from nn import Adam
+    from nn.array_optim import AdamArrays
+
+    parameters = [Value(1.0), Value(2.0)]
+    update = AdamArrays(Adam(parameters, lr=0.1))
+    data, grad = np.array([1.0, 2.0]), np.array([0.5, 1e160])
+    with pytest.raises(FloatingPointError, match="Adam: the second moment of parameter 1 became inf.*1e\\+160"):
+        update.step(data, grad)
+    assert data.tolist() == [1.0, 2.0]

@@ -81,9 +81,9 @@ def test_bad_sizes_are_refused() -> None:
     """Empty sizes, zero-width layers and unknown activations raise ValueError."""
     with pytest.raises(ValueError, match="sizes is empty"):
         MLP(2, [])
-    with pytest.raises(ValueError, match="at least one neuron"):
+    with pytest.raises(ValueError, match=r"MLP: sizes\[0\] must be at least 1, got 0"):
         MLP(2, [0, 1])
-    with pytest.raises(ValueError, match="at least one input"):
+    with pytest.raises(ValueError, match="Neuron: nin must be at least 1"):
         Neuron(0)
     with pytest.raises(ValueError, match="unknown activation"):
         MLP(2, [1], output_activation="softmax")
@@ -124,3 +124,24 @@ def test_micrograd_style_arithmetic_on_the_output_list_says_use_index_0() -> Non
     loss = (1 + -1 * model([0.5, -1.0])[0]).relu()  # what the message says works
     loss.backward()
     assert out + [1.0] == [out[0], 1.0] and [1.0] + out == [1.0, out[0]]  # concatenation stays
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ((2, [2.7]), TypeError, r"MLP: sizes\[0\] must be a whole number .* got float 2\.7"),
+        (("2", [3]), TypeError, r"MLP: nin must be a whole number .* got str '2'"),
+        ((2, 3), TypeError, r"MLP: sizes must be a list of layer sizes, got int 3"),
+        ((2, [4, 0]), ValueError, r"MLP: sizes\[1\] must be at least 1, got 0"),
+    ],
+)
+def test_mlp_sizes_are_whole_numbers_never_truncated(arguments: tuple[object, object], error: type, message: str) -> None:
+    """MLP(2, [2.7]) used to build 2 neurons silently; MLP("2", [3]) failed with a bare comparison error."""
+    with pytest.raises(error, match=message):
+        MLP(*arguments)  # type: ignore[arg-type]
+
+
+def test_numpy_integers_are_fine_as_sizes() -> None:
+    """Counts read from an array (np.int64) are whole numbers too."""
+    model = MLP(np.int64(2), np.array([3, 1]), seed=0)
+    assert model.sizes == [3, 1] and len(model([0.5, -0.5])) == 1

@@ -225,3 +225,13 @@ def test_targets_accept_class_indices_and_refuse_mismatches() -> None:
         squared_error(_values([1.0, 2.0]), 0.5)
     with pytest.raises(ValueError, match="got no outputs"):
         softmax_cross_entropy([], [])
+
+
+@pytest.mark.parametrize("name", ["softmax_cross_entropy", "softmax_cross_entropy_composed"])
+def test_softmax_cross_entropy_on_one_output_is_refused(name: str) -> None:
+    """With one logit softmax is 1 for every input: the loss would be identically 0, so it is refused."""
+    import nn
+
+    loss = getattr(nn, name)
+    with pytest.raises(ValueError, match=f"{name}: got 1 output.*binary_cross_entropy_with_logits"):
+        loss([Value(3.0)], 0)

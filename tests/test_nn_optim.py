@@ -207,3 +207,17 @@ def test_bad_settings_and_divergence_raise_clear_errors() -> None:
     with pytest.raises(FloatingPointError, match="diverged"):
         optimizer.step()
     assert p.data == 1e300 and math.isfinite(p.data)
+
+
+@pytest.mark.parametrize(
+    ("optimizer_class", "state"),
+    [(Adam, "second moment"), (RMSProp, "average squared gradient"), (AdaGrad, "sum of squared gradients")],
+)
+def test_a_squared_gradient_that_overflows_is_refused_not_frozen(optimizer_class, state: str) -> None:  # type: ignore[no-untyped-def]
+    """g = 1e200 makes g**2 infinite: the parameter would then never move again; step() raises instead."""
+    w = Value(1.0)
+    optimizer = optimizer_class([w], lr=0.1)
+    w.grad = 1e200
+    with pytest.raises(FloatingPointError, match=f"{optimizer_class.__name__}: the {state} of parameter 0 became inf.*1e\\+200.*diverged"):
+        optimizer.step()
+    assert w.data == 1.0, "the parameter is left as it was"

@@ -243,3 +243,24 @@ def test_compiled_early_stopping_restores_the_same_best_epoch() -> None:
     (plain_best, plain_epochs, plain_data), (best, epochs, data) = results
     assert (best, epochs) == (plain_best, plain_epochs)
     assert data == pytest.approx(plain_data, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"epochs": 2.5}, r"fit: epochs must be a whole number .* got float 2\.5"),
+        ({"epochs": True}, r"fit: epochs must be a whole number .* got bool True"),
+        ({"batch_size": 1.5}, r"fit: batch_size must be a whole number .* got float 1\.5"),
+        ({"y": ["cat", "dog", "cat", "dog"]}, r"fit: y must hold numbers .*'cat', 'dog'.*np\.unique"),
+        ({"y": [0.0, float("nan"), 1.0, 0.0]}, r"fit: y contains NaN"),
+    ],
+)
+def test_fit_names_the_argument_and_the_value(changes: dict[str, object], message: str) -> None:
+    """Fractional epochs, string labels and NaN targets get an error that says what to do."""
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]])
+    model = MLP(2, [2], seed=0)
+    arguments: dict[str, object] = {"y": [0, 1, 0, 1], "epochs": 1, "batch_size": 2, **changes}
+    y = arguments.pop("y")
+    with pytest.raises((TypeError, ValueError), match=message):
+        fit(model, X, y, loss="softmax_cross_entropy", optimizer=SGD(model.parameters(), lr=0.1),
+            progress=False, **arguments)  # type: ignore[arg-type]

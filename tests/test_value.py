@@ -505,3 +505,22 @@ def test_reading_the_number_is_refused_while_compiling(read: Callable[[Value], o
     with pytest.raises(TraceError, match=what + r".*test_value\.py, line \d+"):
         compile_batch(per_sample, [w], (1,))
     assert f"{w:.1f}" == "0.5"  # outside tracing they read the data again
+
+
+def test_an_int_too_large_for_a_float_is_named() -> None:
+    """Value(10**400) and v * 10**400 say which operation, how big, and what to do."""
+    with pytest.raises(OverflowError, match=r"Value: got an int of 401 digits, too large for a float.*Scale it down"):
+        Value(10**400)
+    with pytest.raises(OverflowError, match=r"mul: got an int of 401 digits"):
+        Value(2.0) * 10**400
+
+
+def test_a_fractional_power_of_zero_names_the_infinite_derivative() -> None:
+    """0 ** 0.5 is 0, but d/dx = 0.5 * x ** -0.5 is infinite: the message says so (not '0.0 ** -0.5')."""
+    from autograd_core import no_grad
+
+    with pytest.raises(ZeroDivisionError, match=r"x \*\* 0\.5 at x = 0\.0 is 0\.0, but its derivative 0\.5 \* x \*\* \(0\.5 - 1\) is infinite"):
+        Value(0.0) ** 0.5
+    with no_grad():
+        assert (Value(0.0) ** 0.5).data == 0.0   # no derivative is needed there
+    assert (Value(0.0) ** 1.5).data == 0.0
