@@ -319,7 +319,7 @@ def test_a_derivative_outside_the_domain_raises() -> None:
     x = Value(0.0)
     y = x**1.5
     assert gradients(y, [x]) == [0.0]
-    with pytest.raises(ZeroDivisionError, match=r"pow: 0.0 \*\* -0.5"):
+    with pytest.raises(ZeroDivisionError, match=r"x \*\* 0\.5 at x = 0\.0 is 0\.0, but its derivative"):
         gradients(y, [x], create_graph=True)
 
 
