@@ -26,9 +26,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autograd_core.graph import topological_order
-from autograd_core.ops import OPERATIONS
 from autograd_core.value import Value
-from autograd_core.wording import format_number, local_derivative_formula, node_names, say
+from autograd_core.wording import (
+    format_number,
+    local_derivative_formula,
+    local_derivative_in_names,
+    node_names,
+    say,
+)
 
 __all__ = [
     "BackwardStep",
@@ -38,6 +43,7 @@ __all__ = [
     "explain",
     "format_number",
     "local_derivative_formula",
+    "local_derivative_in_names",
     "node_names",
     "reverse_sweep",
     "trace_backward",
@@ -230,6 +236,10 @@ def _shorten(items: list[str], separator: str) -> str:
     return separator.join([*items[:half], f"... ({hidden} more)", *items[-half:]])
 
 
+#: Longer product lines are broken: the symbols on one line, ``= numbers`` on the next.
+MAX_LINE_WIDTH = 100
+
+
 def _path_lines(names: dict[Value, str], rule: ChainRule, path: ChainPath, number: int) -> list[str]:
     """A path as its nodes, then its product in symbols and in numbers."""
     y, x = names[rule.root], names[rule.wrt]
@@ -238,8 +248,14 @@ def _path_lines(names: dict[Value, str], rule: ChainRule, path: ChainPath, numbe
     numbers = _shorten([format_number(step.local) for step in path.steps], " * ")
     product = f"{numbers} = {format_number(path.product)}" if len(path.steps) > 1 else numbers
     if rule.path_count == 1:
-        return ["  " + _shorten(nodes, " -> "), f"  d{y}/d{x} = {symbols} = {product}"]
-    return [f"  path {number}: " + _shorten(nodes, " -> "), f"    {symbols} = {product}"]
+        lines = ["  " + _shorten(nodes, " -> "), f"  d{y}/d{x} = {symbols} = {product}"]
+        indent = " " * len(f"  d{y}/d{x} ")
+    else:
+        lines = [f"  path {number}: " + _shorten(nodes, " -> "), f"    {symbols} = {product}"]
+        indent = "    "
+    if len(lines[1]) > MAX_LINE_WIDTH:  # the numbers on a line of their own, under the symbols
+        lines[1:] = [lines[1][: -len(f" = {product}")], f"{indent}= {product}"]
+    return lines
 
 
 def _local_derivative_lines(names: dict[Value, str], rule: ChainRule) -> list[str]:
@@ -251,10 +267,17 @@ def _local_derivative_lines(names: dict[Value, str], rule: ChainRule) -> list[st
             if key in seen:
                 continue
             seen.add(key)
-            lines.append(
-                f"  {_derivative(names, step)} = {format_number(step.local)}"
-                f"    ({local_derivative_formula(step.child, step.slot)})"
-            )
+            number = format_number(step.local)
+            named = local_derivative_in_names(step.child, step.slot, names)
+            if named is None:
+                lines.append(
+                    f"  {_derivative(names, step)} = {number}"
+                    f"    ({local_derivative_formula(step.child, step.slot)})"
+                )
+                continue
+            derivative, forward = named
+            value = number if derivative == number else f"{derivative} = {number}"
+            lines.append(f"  {_derivative(names, step)} = {value}    ({forward})")
     return lines
 
 

@@ -202,3 +202,86 @@ def forward_equation(node: Value, name: str, parent_names: Sequence[str]) -> str
         f"{name} = {row.name}({', '.join(parent_names)}) = "
         f"{row.name}({', '.join(values)}) = {result}"
     )
+
+
+#: Words a table formula may contain besides its symbols; a formula with any other word
+#: (``1/2 at a tie``, ``for every i``) is not rewritten in a node's names.
+_FORMULA_WORDS = frozenset({"e", "ln", "sin", "cos", "sqrt", "sign", "sigmoid", "tanh", "max", "min", "if", "else"})
+_SYMBOL = re.compile(r"(?<![A-Za-z_#])([A-Za-z_]+)(?![A-Za-z_#0-9])")
+
+
+_ATOM = re.compile(r"[A-Za-z_][A-Za-z_0-9#]*|[0-9.e+]+|[^\s()+\-*/]+")
+_NOTE = re.compile(r"\s*\([^()]*\)")
+
+
+def _is_note(group: str) -> bool:
+    """A parenthesised side note (``(c a fixed number)``, ``(x > 0)``), not part of the expression."""
+    words = re.findall(r"[A-Za-z]+", group)
+    return ">" in group or "<" in group or any(len(w) > 1 and w not in _FORMULA_WORDS for w in words) or (
+        len(words) > 1 and " a " in group
+    )
+
+
+def _in_names(text: str, symbols: dict[str, str]) -> str | None:
+    """``text`` with each table symbol replaced by its name, or None if a word is not understood."""
+    text = _NOTE.sub(lambda m: "" if _is_note(m.group(0)) else m.group(0), text).strip()
+    for word in _SYMBOL.findall(text):
+        if word not in symbols and word not in _FORMULA_WORDS:
+            return None
+
+    def rename(match: re.Match[str]) -> str:
+        name = symbols.get(match.group(1), match.group(1))
+        if match.group(1) in symbols and not _ATOM.fullmatch(name):
+            name = f"({name})"  # a name such as y1-d1 keeps its meaning inside 2x or x ** 2
+        start = match.start()
+        if start > 0 and text[start - 1].isdigit():  # 2x -> 2D, but 2*mul#3
+            return name if len(name) == 1 or name.startswith("(") else f"*{name}"
+        return name
+
+    return _SYMBOL.sub(rename, text)
+
+
+def local_derivative_in_names(node: Value, slot: int, names: Mapping[Value, str]) -> tuple[str, str] | None:
+    """The table's formula for d(node)/d(parent ``slot``) and the node's forward formula, in the graph's names.
+
+    For I = w * x the table says ``mul: y = a * b, dy/da = b``; in the node's own
+    names that is ``("x", "I = w * x")``, so a learner reads dI/dw = x rather
+    than a ``b`` that looks like the model's bias. Unlabelled constant leaves are
+    shown as their number. None when the formula is not a plain expression
+    (``1/2 at a tie``) or the node has a variable number of inputs (``sum``).
+
+    Args:
+        node: A computed node.
+        slot: Which of its parents.
+        names: A name for every node (see :func:`node_names`).
+
+    Returns:
+        (the derivative's right-hand side, the node's formula ``name = ...``), or None.
+    """
+    row = OPERATIONS[node.op]
+    parts = row.derivatives.split(", ")
+
+    def name_of(v: Value) -> str:
+        if not v.label and not v.op:
+            return format_number(v.data)
+        return names.get(v, v.label or "?")
+
+    if node.op == "sum":  # every local derivative of a sum is 1
+        terms = [name_of(p) for p in node.parents]
+        if len(terms) > 4:
+            terms = [terms[0], terms[1], "...", terms[-1]]
+        return "1", f"{name_of(node)} = {' + '.join(terms)}"
+    if row.arity is None or len(parts) != len(node.parents) or "/d" not in parts[slot]:
+        return None
+
+    symbols = {"y": name_of(node)}
+    letters = ("x",) if len(node.parents) == 1 else ("a", "b")
+    symbols.update({letter: name_of(p) for letter, p in zip(letters, node.parents)})
+    if node.constant is not None:
+        symbols["c"] = format_number(node.constant)
+    part = _NOTE.sub(lambda m: "" if _is_note(m.group(0)) else m.group(0), parts[slot])
+    derivative = _in_names(part.split(" = ", 1)[1].split(" = ")[0], symbols)
+    forward = _in_names(row.formula.split(" = ", 1)[1].split("  ")[0], symbols)
+    if derivative is None or forward is None:
+        return None
+    return derivative, f"{symbols['y']} = {forward}"

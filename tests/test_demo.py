@@ -33,7 +33,7 @@ def test_demo_prints_the_worked_example(tmp_path: Path, capsys: pytest.CaptureFi
         "D = M - yc  = 51 - 48 = 3",
         "L = D ** 2  = 3 ** 2 = 9",
         "w.grad += 5 * 6  ->  w.grad = 30",
-        "dL/dD = 6    (square: dy/dx = 2x)",
+        "dL/dD = 2D = 6    (L = D ** 2)",
         "dL/dw = dL/dD * dD/dM * dM/dI * dI/dw = 6 * 1 * 1 * 5 = 30",
         "dL/db = dL/dD * dD/dM * dM/db = 6 * 1 * 1 = 6",
         "dL/dx = 60,  dL/dyc = -6",

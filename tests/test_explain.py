@@ -17,6 +17,7 @@ from autograd_core.explain import (
     chain_rule,
     format_number,
     local_derivative_formula,
+    local_derivative_in_names,
     node_names,
     reverse_sweep,
 )
@@ -55,8 +56,10 @@ def test_seed_explanation_for_w_is_the_articles_product() -> None:
     text = explain(g.L, g.w)
     assert "dL/dw = dL/dD * dD/dM * dM/dI * dI/dw = 6 * 1 * 1 * 5 = 30" in text
     assert "w -> I -> M -> D -> L" in text
-    assert "dI/dw = 5    (mul: dy/da = b)" in text  # multiply passes the *other* input
-    assert "dL/dD = 6    (square: dy/dx = 2x)" in text
+    # The table's formulas in the graph's own names: multiply passes the *other* input, x.
+    assert "dI/dw = x = 5    (I = w * x)" in text
+    assert "dL/dD = 2D = 6    (L = D ** 2)" in text
+    assert "dM/dI = 1    (M = I + b)" in text
     assert "1 path leads from w to L" in text
     assert "gives dL/dw = 30 (the same number)" in text
 
@@ -277,3 +280,49 @@ def test_local_derivative_formula_reads_the_table() -> None:
     a, b = Value(2.0), Value(3.0)
     assert local_derivative_formula(a / b, 1) == "div: dy/db = -a/b**2 = -y/b"
     assert local_derivative_formula(a ** 3, 0) == "pow: dy/dx = c * x**(c-1) with c = 3"
+
+
+def test_local_derivatives_are_written_in_the_nodes_own_names() -> None:
+    """Every row's formula is rewritten with the node's names; notes and word formulas fall back."""
+    a, b = Value(2.0, label="p"), Value(3.0, label="q")
+    cases = {
+        "mul": (a * b, ["q", "p"], "y = p * q"),
+        "div": (a / b, ["1/q", "-p/q**2"], "y = p / q"),
+        "pow": (a ** 3, ["3 * p**(3-1)"], "y = p ** 3"),
+        "powv": (a ** b, ["q * p**(q-1)", "y * ln(p)"], "y = p ** q"),
+        "tanh": (a.tanh(), ["1 - y**2"], "y = tanh p"),
+        "square": (a.square(), ["2p"], "y = p ** 2"),
+        "sum": (Value.sum([a, b, 2.0 * a]), ["1", "1", "1"], "y = p + q + mul#3"),
+        "abs": (abs(a), ["sign(p)"], "y = |p|"),
+    }
+    for op, (node, derivatives, forward) in cases.items():
+        node.label = "y"
+        names = dict(zip(topological_order(node), node_names(topological_order(node))))
+        found = [local_derivative_in_names(node, slot, names) for slot in range(len(node.parents))]
+        assert found == [(d, forward) for d in derivatives], op
+    unlabelled = (a * 5.0).tanh()
+    order = topological_order(unlabelled)
+    names = dict(zip(order, node_names(order)))
+    assert local_derivative_in_names(unlabelled.parents[0], 0, names) == ("5", "mul#2 = p * 5")
+    named = Value(1.0, label="y1-d1")
+    square = named.square()
+    assert local_derivative_in_names(square, 0, {named: "y1-d1", square: "s"}) == ("2(y1-d1)", "s = (y1-d1) ** 2")
+    assert local_derivative_in_names(a.maximum(b), 0, {}) is None  # "1/2 at a tie" stays in words
+
+
+def test_long_product_lines_put_the_numbers_on_a_line_of_their_own() -> None:
+    """A path product longer than MAX_LINE_WIDTH is split: symbols first, '= numbers' underneath."""
+    from autograd_core.explain import MAX_LINE_WIDTH
+
+    w = Value(0.5, label="weight")
+    z = w
+    for i in range(6):
+        z = (z * 1.1).tanh()
+        z.label = f"layer{i}"
+    lines = explain(z, w).splitlines()
+    (symbols_index,) = [i for i, line in enumerate(lines) if line.startswith("  dlayer5/dweight = dlayer5/d")]
+    numbers = lines[symbols_index + 1]
+    assert numbers.strip().startswith("= 0.7")
+    assert len(lines[symbols_index]) > MAX_LINE_WIDTH >= len(lines[symbols_index - 1].split(" -> ")[0])
+    assert " = " not in lines[symbols_index].split(" = ", 1)[1]  # only symbols on the first line
+    assert numbers.index("=") == lines[symbols_index].index("=")  # the two '=' line up
