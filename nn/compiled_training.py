@@ -14,6 +14,12 @@ training stops with an error. The same seed gives the same parameters as the
 plain loop (up to rounding). An optimizer without an array form runs its own
 ``step()`` on the Values every batch (correct, slower).
 
+``fit(..., compiled=True, backend="torch", device=...)`` compiles the same
+program for the torch backend (``compile_batch(..., backend="torch")``): the
+parameter and state arrays stay NumPy arrays, and each step hands the
+parameters to the program, which runs on torch tensors (a CUDA GPU with
+``device="cuda"``) and hands back the gradient.
+
 Targets become one row of numbers per sample: class labels of a classifier
 with K outputs become one-hot rows, labels or numbers of a one-output model a
 column. Losses must treat those numbers as Values, which every loss in
@@ -89,6 +95,10 @@ class CompiledTraining:
         X: The training inputs (one row per sample).
         targets: :func:`target_rows` of the training targets.
         optimizer: Its formulas and state are mirrored on arrays (:func:`nn.array_optim.array_update`).
+        backend: ``"numpy"`` or ``"torch"``: where the compiled program runs
+            (``compile_batch``'s argument); the parameter and state arrays
+            stay NumPy arrays.
+        device: The torch device (``"cpu"``, ``"cuda"``), for ``backend="torch"``.
 
     Attributes:
         data: The parameters during training, one number each (model order).
@@ -108,6 +118,9 @@ class CompiledTraining:
         X: np.ndarray,
         targets: np.ndarray,
         optimizer: Optimizer,
+        *,
+        backend: str = "numpy",
+        device: Any = None,
     ) -> None:
         if not hasattr(model, "parameters"):
             raise ValueError(
@@ -127,6 +140,8 @@ class CompiledTraining:
             (X.shape[1], targets.shape[1]),
             reduction="mean",
             example=(X[0], targets[0]),
+            backend=backend,
+            device=device,
         )
         self.optimizer = optimizer
         self.update: ArrayUpdate = array_update(optimizer, self.parameters)

@@ -360,6 +360,8 @@ def fit(
     validation: tuple[Any, Any] | None = None,
     compiled: bool = False,
     early_stopping: int | None = None,
+    backend: str = "numpy",
+    device: Any = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` with mini-batches; return what was measured per epoch.
 
@@ -387,6 +389,12 @@ def fit(
             the optimizer state are kept in NumPy arrays during training and
             written back into the model's Values (and the optimizer) when fit
             returns or stops with an error.
+        backend: Where the compiled program runs (with ``compiled=True``):
+            ``"numpy"`` (default) or ``"torch"``, the same grouped steps on
+            float64 torch tensors (``compile_batch(..., backend="torch")``;
+            needs PyTorch). The parameters and optimizer state stay NumPy
+            arrays either way; the torch backend gets them at every step.
+        device: For ``backend="torch"``: ``"cpu"`` (default), ``"cuda"`` or ``"cuda:N"``.
         early_stopping: Patience: stop when the validation loss has not improved
             for this many epochs in a row, and give the model back the parameters
             of the epoch with the lowest validation loss (``History.best_epoch``).
@@ -401,7 +409,9 @@ def fit(
     Raises:
         ValueError: Empty or mismatched data, NaN in X, an unknown loss name,
             a non-positive ``epochs``, ``batch_size`` or ``early_stopping``,
-            early stopping without validation data, or ``compiled=True`` with dropout.
+            early stopping without validation data, ``compiled=True`` with dropout,
+            or a ``backend``/``device`` without ``compiled=True`` (or unknown).
+        ImportError: ``backend="torch"`` without PyTorch installed.
     """
     X, y = _as_arrays(X, y, "fit")
     _check_count(epochs, "epochs", "Passes over the data are counted whole")
@@ -417,6 +427,11 @@ def fit(
                 f"fit: early_stopping is the patience in epochs and must be an int >= 1 (or None), "
                 f"got {early_stopping!r}."
             )
+    if not compiled and (backend != "numpy" or device is not None):
+        raise ValueError(
+            f"fit: backend={backend!r} and device={device!r} choose where the compiled program "
+            "runs; pass compiled=True too (the plain loop runs on the model's Values)."
+        )
     loss_fn = _resolve_loss(loss)
     # The plain loop reads Python lists; the compiled program reads the arrays
     # (60,000 images as lists of floats would take gigabytes).
@@ -435,7 +450,8 @@ def fit(
         from nn.compiled_training import CompiledTraining, target_rows
 
         batch_program = CompiledTraining(
-            model, loss_fn, _outputs_of, X, target_rows(y, outputs), optimizer
+            model, loss_fn, _outputs_of, X, target_rows(y, outputs), optimizer,
+            backend=backend, device=device,
         )
         train_rows = target_rows(y, outputs)
         if validation is not None:

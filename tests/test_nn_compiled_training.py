@@ -67,3 +67,40 @@ def test_compiled_predict_gives_the_plain_classes(outputs: int, loss: str) -> No
 
     np.testing.assert_array_equal(predict(model, X, compiled=True), predict(model, X))
     assert accuracy(model, X, y, compiled=True) == accuracy(model, X, y)
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "loss", "outputs"),
+    [("adam", "softmax_cross_entropy", 3), ("sgd", "binary_cross_entropy_with_logits", 1)],
+)
+def test_fit_on_the_torch_backend_gives_the_numpy_backends_training(
+    optimizer: str, loss: str, outputs: int
+) -> None:
+    """fit(compiled=True, backend="torch") ends with the NumPy backend's parameters and history (1e-12)."""
+    pytest.importorskip("torch", reason="pip install torch")
+    X, y = datasets.spiral(20, 3, seed=0) if outputs == 3 else datasets.moons(60, seed=0)
+    results = []
+    for backend in ("numpy", "torch"):
+        model = MLP(2, [6, outputs], activation="tanh", seed=3)
+        parameters = model.parameters()
+        opt = Adam(parameters, lr=0.02) if optimizer == "adam" else SGD(parameters, lr=0.1, momentum=0.9)
+        history = fit(
+            model, X, y, loss=loss, optimizer=opt, epochs=3, batch_size=16, seed=1, progress=False,
+            validation=(X[:20], y[:20]), compiled=True, backend=backend,
+            device="cpu" if backend == "torch" else None,
+        )
+        results.append((np.array([p.data for p in parameters]), history))
+    (numpy_parameters, numpy_history), (torch_parameters, torch_history) = results
+    np.testing.assert_allclose(torch_parameters, numpy_parameters, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(torch_history.loss, numpy_history.loss, rtol=1e-12)
+    assert torch_history.accuracy == numpy_history.accuracy
+    np.testing.assert_allclose(torch_history.validation_loss, numpy_history.validation_loss, rtol=1e-12)
+
+
+def test_a_backend_without_compiled_is_refused() -> None:
+    """backend= or device= without compiled=True raises ValueError saying to pass compiled=True."""
+    X, y = datasets.moons(10, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match="backend='torch' and device=None.*pass compiled=True"):
+        fit(model, X, y, loss="binary_cross_entropy_with_logits", optimizer=SGD(model.parameters()),
+            epochs=1, progress=False, backend="torch")
