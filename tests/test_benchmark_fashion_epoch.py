@@ -1,0 +1,37 @@
+"""The Fashion-MNIST epoch benchmark runs, and its engines really train the same network the same way."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from benchmarks import fashion_epoch
+from nn.mnist import Split
+
+
+def small_split() -> Split:
+    """A few hundred random 'images' (the engines' agreement does not need real ones)."""
+    rng = np.random.default_rng(0)
+    return Split(rng.random((300, 784)), rng.random((50, 784)), rng.integers(0, 10, 300), rng.integers(0, 10, 50))
+
+
+def test_the_float64_engines_end_with_the_same_test_loss() -> None:
+    """Compiled mode, hand-written NumPy (and PyTorch float64 when installed) agree to 1e-9 after 2 epochs."""
+    results = fashion_epoch.run(small_split(), epochs=2, batch_size=64)
+    compiled = results["compiled"]["test_loss"]
+    assert results["numpy"]["test_loss"] == pytest.approx(compiled, rel=1e-9)
+    if importlib.util.find_spec("torch") is not None:
+        assert results["torch float64"]["test_loss"] == pytest.approx(compiled, rel=1e-9)
+        assert results["torch float32"]["test_loss"] == pytest.approx(compiled, rel=1e-4)
+    table = fashion_epoch.report(results, 300, 64)
+    assert "vs compiled" in table and "numpy" in table
+
+
+def test_the_batch_order_is_fits() -> None:
+    """batch_orders reproduces fit's shuffling: default_rng(seed).permutation once per epoch."""
+    first, second = fashion_epoch.batch_orders(10, 2, seed=0)
+    rng = np.random.default_rng(0)
+    np.testing.assert_array_equal(first, rng.permutation(10))
+    np.testing.assert_array_equal(second, rng.permutation(10))
