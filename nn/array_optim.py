@@ -15,9 +15,9 @@ registered with :func:`register_array_form`::
     def _sgd(optimizer: SGD) -> ArrayUpdate | None:
         return SGDArrays(optimizer)   # reads lr, momentum and the velocities
 
-The factory returns ``None`` when it cannot reproduce that optimizer exactly
-(an option it does not apply, such as weight decay); :func:`array_update`
-then falls back to :class:`ValueStep`, which runs the optimizer's own
+SGD, AdaGrad, RMSProp and Adam have array forms here, weight decay
+included. A factory returns ``None`` when it cannot reproduce an optimizer
+exactly (an option it does not apply); :func:`array_update` then falls back to :class:`ValueStep`, which runs the optimizer's own
 ``step()`` on the Values (right for any optimizer, slow for large models). A
 subclass is never given its parent's array form: its ``step()`` may differ.
 
@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from autograd_core import Value
-from nn.optim import SGD, Adam, Optimizer
+from nn.optim import SGD, AdaGrad, Adam, Optimizer, RMSProp
 
 Array = NDArray[np.float64]
 OptimizerT = TypeVar("OptimizerT", bound=Optimizer)
@@ -46,9 +46,8 @@ Factory = Callable[[OptimizerT], "ArrayUpdate | None"]
 
 def refuse_non_finite(optimizer: Optimizer, new_data: Array, data: Array, grad: Array) -> None:
     """Raise FloatingPointError, as the Value-based ``step()`` does, if an update is NaN or infinite."""
-    bad = ~np.isfinite(new_data)
-    if bad.any():
-        index = int(np.argmax(bad))
+    if not np.isfinite(new_data).all():
+        index = int(np.argmax(~np.isfinite(new_data)))
         raise FloatingPointError(
             f"{type(optimizer).__name__}: an update produced {float(new_data[index])!r} "
             f"(parameter {index} was {float(data[index])!r}, its gradient "
@@ -57,8 +56,25 @@ def refuse_non_finite(optimizer: Optimizer, new_data: Array, data: Array, grad: 
         )
 
 
+def refuse_infinite_state(optimizer: Optimizer, name: str, state: Array, grad: Array) -> None:
+    """Raise FloatingPointError, as the Value-based ``step()`` does, if a running average overflowed."""
+    if not np.isfinite(state).all():
+        index = int(np.argmax(~np.isfinite(state)))
+        raise FloatingPointError(
+            f"{type(optimizer).__name__}: the {name} of parameter {index} became "
+            f"{float(state[index])!r} (its gradient is {float(grad[index])!r}; squared, it "
+            "does not fit in a float), so the parameter would silently stop moving; training "
+            "has diverged. Lower the learning rate, rescale the inputs or clip the gradients."
+        )
+
+
 class ArrayUpdate:
     """One optimizer's update on arrays; subclasses implement :meth:`step` and :meth:`write_back`.
+
+    Intermediate results go into buffers allocated once (:meth:`buffer`): for
+    50,890 parameters a fresh array per operation costs more than the
+    arithmetic. New state is kept only once the update is known to be
+    finite, as in the Value-based steps.
 
     Args:
         optimizer: The ``nn.optim`` optimizer whose formulas and state this mirrors.
@@ -66,6 +82,23 @@ class ArrayUpdate:
 
     def __init__(self, optimizer: Optimizer) -> None:
         self.optimizer = optimizer
+        self._buffers: dict[str, Array] = {}
+
+    def buffer(self, name: str, like: Array) -> Array:
+        """A scratch array of ``like``'s size, made on first use and reused."""
+        array = self._buffers.get(name)
+        if array is None or array.shape != like.shape:
+            array = self._buffers[name] = np.empty_like(like)
+        return array
+
+    def gradient(self, data: Array, grad: Array) -> Array:
+        """The gradient the update uses: ``grad + weight_decay * data`` (``grad`` without decay)."""
+        decay = self.optimizer.weight_decay
+        if decay == 0.0:
+            return grad
+        used = np.multiply(data, decay, out=self.buffer("decayed", grad))
+        used += grad
+        return used
 
     def step(self, data: Array, grad: Array) -> None:
         """Update ``data`` (one number per parameter) from ``grad``, in place."""
@@ -86,18 +119,78 @@ class SGDArrays(ArrayUpdate):
 
     def step(self, data: Array, grad: Array) -> None:
         lr, mu = self.sgd.lr, self.sgd.momentum
+        g = self.gradient(data, grad)
         if mu == 0.0:
-            new_data = data - lr * grad
+            new_data = np.subtract(data, np.multiply(g, lr, out=self.buffer("term", g)), out=self.buffer("new", g))
             refuse_non_finite(self.sgd, new_data, data, grad)
         else:
-            velocities = mu * self.velocities + grad
-            new_data = data - lr * velocities
+            velocities = np.multiply(self.velocities, mu, out=self.buffer("velocities", g))
+            velocities += g
+            step = np.multiply(velocities, lr, out=self.buffer("term", g))
+            new_data = np.subtract(data, step, out=self.buffer("new", g))
             refuse_non_finite(self.sgd, new_data, data, grad)
-            self.velocities = velocities
+            self._buffers["velocities"], self.velocities = self.velocities, velocities
         data[...] = new_data
 
     def write_back(self) -> None:
         self.sgd.velocities = self.velocities.tolist()
+
+
+class AdaGradArrays(ArrayUpdate):
+    """:class:`nn.AdaGrad` on arrays: s <- s + g**2, w <- w - lr * g / (sqrt(s) + eps)."""
+
+    def __init__(self, optimizer: AdaGrad) -> None:
+        super().__init__(optimizer)
+        self.adagrad = optimizer
+        self.squared_sums = np.array(optimizer.squared_sums, dtype=float)
+
+    def step(self, data: Array, grad: Array) -> None:
+        adagrad = self.adagrad
+        g = self.gradient(data, grad)
+        term = np.multiply(g, g, out=self.buffer("term", g))
+        sums = np.add(self.squared_sums, term, out=self.buffer("sums", g))
+        denominator = np.sqrt(sums, out=self.buffer("denominator", g))
+        denominator += adagrad.eps
+        np.multiply(g, adagrad.lr, out=term)
+        term /= denominator
+        new_data = np.subtract(data, term, out=self.buffer("new", g))
+        refuse_infinite_state(adagrad, "sum of squared gradients", sums, g)
+        refuse_non_finite(adagrad, new_data, data, grad)
+        data[...] = new_data
+        self._buffers["sums"], self.squared_sums = self.squared_sums, sums
+
+    def write_back(self) -> None:
+        self.adagrad.squared_sums = self.squared_sums.tolist()
+
+
+class RMSPropArrays(ArrayUpdate):
+    """:class:`nn.RMSProp` on arrays: v <- alpha v + (1 - alpha) g**2, w <- w - lr * g / (sqrt(v) + eps)."""
+
+    def __init__(self, optimizer: RMSProp) -> None:
+        super().__init__(optimizer)
+        self.rmsprop = optimizer
+        self.square_averages = np.array(optimizer.square_averages, dtype=float)
+
+    def step(self, data: Array, grad: Array) -> None:
+        rmsprop = self.rmsprop
+        a = rmsprop.alpha
+        g = self.gradient(data, grad)
+        averages = np.multiply(self.square_averages, a, out=self.buffer("averages", g))
+        term = np.multiply(g, 1.0 - a, out=self.buffer("term", g))
+        term *= g
+        averages += term
+        denominator = np.sqrt(averages, out=self.buffer("denominator", g))
+        denominator += rmsprop.eps
+        np.multiply(g, rmsprop.lr, out=term)
+        term /= denominator
+        new_data = np.subtract(data, term, out=self.buffer("new", g))
+        refuse_infinite_state(rmsprop, "average squared gradient", averages, g)
+        refuse_non_finite(rmsprop, new_data, data, grad)
+        data[...] = new_data
+        self._buffers["averages"], self.square_averages = self.square_averages, averages
+
+    def write_back(self) -> None:
+        self.rmsprop.square_averages = self.square_averages.tolist()
 
 
 class AdamArrays(ArrayUpdate):
@@ -117,15 +210,31 @@ class AdamArrays(ArrayUpdate):
         b1, b2 = adam.betas
         t = adam.steps + 1
         correction1, correction2 = 1.0 - b1**t, 1.0 - b2**t
-        m = b1 * self.first_moments + (1.0 - b1) * grad
-        v = b2 * self.second_moments + (1.0 - b2) * grad * grad
-        new_data = data - adam.lr * (m / correction1) / (np.sqrt(v / correction2) + adam.eps)
-        for name, state in (("first moment", m), ("second moment", v)):
-            if not np.isfinite(state).all():  # m / inf = 0: the parameter would stop, silently
-                adam._refuse_infinite_state(name, state.tolist(), grad.tolist())
+        g = self.gradient(data, grad)
+        term = self.buffer("term", g)
+        # m = b1 * m + (1 - b1) * g
+        m = np.multiply(self.first_moments, b1, out=self.buffer("first", g))
+        m += np.multiply(g, 1.0 - b1, out=term)
+        # v = b2 * v + (1 - b2) * g * g
+        v = np.multiply(self.second_moments, b2, out=self.buffer("second", g))
+        np.multiply(g, 1.0 - b2, out=term)
+        term *= g
+        v += term
+        # w - lr * (m / c1) / (sqrt(v / c2) + eps)
+        denominator = np.divide(v, correction2, out=self.buffer("denominator", g))
+        np.sqrt(denominator, out=denominator)
+        denominator += adam.eps
+        np.divide(m, correction1, out=term)
+        term *= adam.lr
+        term /= denominator
+        new_data = np.subtract(data, term, out=self.buffer("new", g))
+        refuse_infinite_state(adam, "first moment", m, g)
+        refuse_infinite_state(adam, "second moment", v, g)
         refuse_non_finite(adam, new_data, data, grad)
         data[...] = new_data
-        self.first_moments, self.second_moments, adam.steps = m, v, t
+        self._buffers["first"], self.first_moments = self.first_moments, m
+        self._buffers["second"], self.second_moments = self.second_moments, v
+        adam.steps = t
 
     def write_back(self) -> None:
         self.adam.first_moments = self.first_moments.tolist()
@@ -175,19 +284,24 @@ def register_array_form(
     return register
 
 
-def _applies_every_option(optimizer: Optimizer) -> bool:
-    """False when the optimizer has weight decay switched on, which SGDArrays/AdamArrays do not apply."""
-    return not getattr(optimizer, "weight_decay", 0.0)
-
-
 @register_array_form(SGD)
 def _sgd(optimizer: SGD) -> ArrayUpdate | None:
-    return SGDArrays(optimizer) if _applies_every_option(optimizer) else None
+    return SGDArrays(optimizer)
+
+
+@register_array_form(AdaGrad)
+def _adagrad(optimizer: AdaGrad) -> ArrayUpdate | None:
+    return AdaGradArrays(optimizer)
+
+
+@register_array_form(RMSProp)
+def _rmsprop(optimizer: RMSProp) -> ArrayUpdate | None:
+    return RMSPropArrays(optimizer)
 
 
 @register_array_form(Adam)
 def _adam(optimizer: Adam) -> ArrayUpdate | None:
-    return AdamArrays(optimizer) if _applies_every_option(optimizer) else None
+    return AdamArrays(optimizer)
 
 
 def array_update(optimizer: Optimizer, parameters: Sequence[Value]) -> ArrayUpdate:
@@ -210,11 +324,14 @@ def array_update(optimizer: Optimizer, parameters: Sequence[Value]) -> ArrayUpda
 
 __all__ = [
     "ARRAY_FORMS",
+    "AdaGradArrays",
     "AdamArrays",
     "ArrayUpdate",
+    "RMSPropArrays",
     "SGDArrays",
     "ValueStep",
     "array_update",
+    "refuse_infinite_state",
     "refuse_non_finite",
     "register_array_form",
 ]
