@@ -4,6 +4,7 @@ Every number is a :class:`Value` node that remembers its parents and its local
 derivatives; ``backward()`` applies the chain rule through the graph.
 """
 
+from autograd_core.define import UserOperation, define_operation, remove_operation
 from autograd_core.errors import DomainError, GradcheckError
 from autograd_core.explain import explain, trace_backward
 from autograd_core.forward_mode import Dual, jvp
@@ -13,6 +14,7 @@ from autograd_core.gradcheck import GradcheckResult, gradcheck, numerical_grad, 
 from autograd_core.gradcheck import gradgradcheck
 from autograd_core.graph import topological_order
 from autograd_core.higher_order import gradients
+from autograd_core.opcheck import OperationReport, check_operation
 from autograd_core.ops import OPERATIONS, Operation
 from autograd_core.value import Value
 from autograd_core.viz import draw_graph, save_graph
@@ -20,6 +22,11 @@ from autograd_core.step_through import StepThrough, step_through
 from autograd_core.compiler import BatchProgram, TraceError, compile_batch
 
 __all__ = [
+    "OperationReport",
+    "UserOperation",
+    "check_operation",
+    "define_operation",
+    "remove_operation",
     "BatchProgram",
     "TraceError",
     "compile_batch",

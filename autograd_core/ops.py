@@ -17,7 +17,9 @@ operators, which every one of those types understands.
 Local derivatives are written in terms of the inputs *and the output* ``y``
 where that is simpler: exp's derivative is ``y`` itself, tanh's is ``1 - y**2``.
 Adding an operation means adding a row here and a method on ``Value``; the
-table-driven tests then cover it automatically.
+table-driven tests then cover it automatically. A learner adds one from their
+own code with :func:`autograd_core.define_operation`, which puts the row into
+the same table (:func:`add_row`), so every tool reads it the same way.
 """
 
 from __future__ import annotations
@@ -285,5 +287,39 @@ _ROWS = (
     ),
 )
 
-#: Every operation by name, in the order above. Read-only.
-OPERATIONS: Mapping[str, Operation] = MappingProxyType({row.name: row for row in _ROWS})
+_TABLE: dict[str, Operation] = {row.name: row for row in _ROWS}
+
+#: Every operation by name: the rows above, in order, then any a learner added
+#: with :func:`autograd_core.define_operation`. Read-only.
+OPERATIONS: Mapping[str, Operation] = MappingProxyType(_TABLE)
+
+#: The names of the rows written in this file (which learner rows may not replace).
+BUILT_IN_NAMES: frozenset[str] = frozenset(_TABLE)
+
+
+def add_row(row: Operation) -> None:
+    """Put a learner's row into the table (replacing an earlier learner row of that name).
+
+    The one way rows enter the table after import; used by
+    :func:`autograd_core.define_operation`, which checks the row first.
+
+    Raises:
+        ValueError: ``row.name`` is a built-in row.
+    """
+    if row.name in BUILT_IN_NAMES:
+        raise ValueError(f"add_row: {row.name!r} is a built-in row of the table; pick another name.")
+    _TABLE[row.name] = row
+
+
+def remove_row(name: str) -> None:
+    """Take a learner's row out of the table again (built-in rows stay).
+
+    Raises:
+        ValueError: ``name`` is a built-in row.
+        KeyError: there is no such row.
+    """
+    if name in BUILT_IN_NAMES:
+        raise ValueError(f"remove_row: {name!r} is a built-in row of the table and stays.")
+    if name not in _TABLE:
+        raise KeyError(f"remove_row: no operation named {name!r} in the table.")
+    del _TABLE[name]

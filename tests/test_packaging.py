@@ -34,7 +34,11 @@ def _tracked_files() -> list[str]:
 
 
 def test_sdist_ships_what_the_tests_import(tmp_path: Path) -> None:
-    """Build the sdist from the tracked files, unpack it, and collect its tests there."""
+    """Build the sdist from the tracked files, unpack it, and collect its tests there.
+
+    "Tracked" is what git knows, staged files included: a new module must be
+    added to git before this test sees it (as it must be before it ships).
+    """
     source = tmp_path / "source"
     for name in _tracked_files():
         target = source / name

@@ -43,6 +43,8 @@ from pathlib import Path
 
 import pytest
 
+from autograd_core import OPERATIONS, remove_operation
+
 README_PATH = Path(__file__).resolve().parent.parent / "README.md"
 README = README_PATH.read_text(encoding="utf-8")
 
@@ -159,7 +161,12 @@ def test_readme_block_runs_alone_and_prints_what_it_claims(
     else:
         assert not block.marker, f"{name}: unknown marker {block.marker!r}"
     monkeypatch.chdir(tmp_path)
-    problems = run_block(block.code, name)
+    rows_before = set(OPERATIONS)
+    try:
+        problems = run_block(block.code, name)
+    finally:  # a block that defines an operation must not leave it in the table for others
+        for added in set(OPERATIONS) - rows_before:
+            remove_operation(added)
     assert not problems, f"{name}:\n" + "\n".join(problems)
 
 
