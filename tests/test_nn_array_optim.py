@@ -103,6 +103,7 @@ def test_the_fallback_runs_the_optimizers_own_step() -> None:
     assert [p.data for p in parameters] == data.tolist()
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 def test_a_diverging_array_update_raises_and_changes_nothing() -> None:
     """An update to infinity raises FloatingPointError naming the optimizer and the parameter; data is kept."""
     parameters = [Value(1.0), Value(2.0)]
@@ -150,6 +151,7 @@ def test_compiled_fit_writes_the_state_back_so_the_optimizer_can_carry_on() -> N
     )
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy notes the overflow on its way to the error
 def test_compiled_fit_writes_back_what_it_learnt_when_it_stops_with_an_error() -> None:
     """Training that diverges raises, and the model keeps the last finite parameters, not the starting ones."""
     X, y = datasets.moons(40, seed=0)
