@@ -29,6 +29,7 @@ state in the optimizer's own attributes (``velocities``, ``first_moments``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -40,8 +41,20 @@ from nn.optim import SGD, AdaGrad, Adam, Optimizer, RMSProp
 
 Array = NDArray[np.float64]
 OptimizerT = TypeVar("OptimizerT", bound=Optimizer)
+UpdateT = TypeVar("UpdateT", bound="ArrayUpdate")
 #: A factory: the optimizer -> its array form, or None when it cannot mirror it exactly.
 Factory = Callable[[OptimizerT], "ArrayUpdate | None"]
+
+
+def quiet_overflow(step: Callable[[UpdateT, Array, Array], None]) -> Callable[[UpdateT, Array, Array], None]:
+    """Run an array step without NumPy's overflow warnings: the step raises its own clear error."""
+
+    @functools.wraps(step)
+    def quiet(self: UpdateT, data: Array, grad: Array) -> None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            step(self, data, grad)
+
+    return quiet
 
 
 def refuse_non_finite(optimizer: Optimizer, new_data: Array, data: Array, grad: Array) -> None:
@@ -117,6 +130,7 @@ class SGDArrays(ArrayUpdate):
         self.sgd = optimizer
         self.velocities = np.array(optimizer.velocities, dtype=float)
 
+    @quiet_overflow
     def step(self, data: Array, grad: Array) -> None:
         lr, mu = self.sgd.lr, self.sgd.momentum
         g = self.gradient(data, grad)
@@ -144,6 +158,7 @@ class AdaGradArrays(ArrayUpdate):
         self.adagrad = optimizer
         self.squared_sums = np.array(optimizer.squared_sums, dtype=float)
 
+    @quiet_overflow
     def step(self, data: Array, grad: Array) -> None:
         adagrad = self.adagrad
         g = self.gradient(data, grad)
@@ -171,6 +186,7 @@ class RMSPropArrays(ArrayUpdate):
         self.rmsprop = optimizer
         self.square_averages = np.array(optimizer.square_averages, dtype=float)
 
+    @quiet_overflow
     def step(self, data: Array, grad: Array) -> None:
         rmsprop = self.rmsprop
         a = rmsprop.alpha
@@ -205,6 +221,7 @@ class AdamArrays(ArrayUpdate):
         self.first_moments = np.array(optimizer.first_moments, dtype=float)
         self.second_moments = np.array(optimizer.second_moments, dtype=float)
 
+    @quiet_overflow
     def step(self, data: Array, grad: Array) -> None:
         adam = self.adam
         b1, b2 = adam.betas
