@@ -56,7 +56,9 @@ def page(browser: Any) -> Iterator[Any]:
     tab.requests = []
     tab.errors = []
     tab.on("request", lambda request: tab.requests.append(request.url))
+    tab.console = []
     tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.on("console", lambda message: tab.console.append(f"{message.type}: {message.text}"))
     try:
         yield tab
     finally:
