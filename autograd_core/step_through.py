@@ -419,6 +419,9 @@ def _widget_class() -> Any:
         frame_count = traitlets.Int(0).tag(sync=True)
         step = traitlets.Int(0).tag(sync=True)
 
+        def __repr__(self) -> str:
+            return f"<step-through widget: frame {self.step + 1} of {self.frame_count}>"
+
     return StepThroughWidget
 
 

@@ -61,7 +61,7 @@ def test_saved_page_steps_through_the_worked_example(page: Any, tmp_path: Path) 
             assert sorted(highlighted) == ["op2->v2", "v0->op2"]
             assert box_texts(page, 0)[-1] == "grad 30"
             assert box_texts(page, 1)[-1] == "grad ?"  # x is next
-            keep(page, tmp_path, "step_through_seed_backward.png")
+            keep(page, tmp_path, "step_through_seed_backward.png", ".agc-step")
     assert page.is_disabled(".agc-next")
     graph.L.backward()
     for i, node in enumerate(topological_order(graph.L)):

@@ -486,6 +486,7 @@ def test_readme_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     """The README's 'Seeing the chain rule' example runs and prints what its comments say."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Seeing the chain rule", 1)[1].split("\n## ", 1)[0]
+    section = section.split("\n### ", 1)[0]  # the step-through has its own subsection
     code = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
     assert len(code) == 1
     monkeypatch.chdir(tmp_path)
