@@ -17,6 +17,9 @@ followed by the activation module computes (``Linear.weight`` has shape
 * :func:`checkpoint_to_torch` and :func:`checkpoint_from_torch` convert this
   library's JSON checkpoints to PyTorch's ``.pt`` files and back.
 
+An ``nn.Sequential`` of Layers and ``Dropout`` converts too, step by step
+(``Dropout(p)`` to ``torch.nn.Dropout(p)``).
+
 PyTorch is optional: this module imports it only inside its functions, so
 ``import nn`` never needs it. Install it with ``pip install torch``.
 """
@@ -32,10 +35,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nn.checkpoint import load_checkpoint, save_checkpoint
-from nn.layers import MLP
+from nn.dropout import Dropout
+from nn.layers import MLP, Layer
+from nn.sequential import Sequential
 
 if TYPE_CHECKING:
     import torch
+
+#: What converts: an MLP, or an nn.Sequential of Layers and Dropout.
+Network = MLP | Sequential
 
 #: The PyTorch module class of each activation, by the name ``nn`` uses.
 TORCH_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "ReLU", "identity": "Identity"}
@@ -54,39 +62,59 @@ def _require_torch(caller: str) -> None:
         ) from None
 
 
-def layer_matrices(model: MLP, what: str = "data") -> list[tuple[np.ndarray, np.ndarray]]:
+def layer_matrices(model: Network, what: str = "data") -> list[tuple[np.ndarray, np.ndarray]]:
     """Each layer's weights as a matrix and its biases as a vector (NumPy, float64).
 
     ``W[j, k]`` is weight k of neuron j (shape outputs x inputs, as
     ``torch.nn.Linear.weight``) and ``b[j]`` the bias of neuron j.
 
     Args:
-        model: The MLP.
+        model: The MLP (or ``nn.Sequential``: its Layers, in order).
         what: ``"data"`` for the values, ``"grad"`` for their gradients.
 
     Raises:
         ValueError: ``what`` is neither "data" nor "grad".
+        TypeError: ``model`` is neither an MLP nor a Sequential of Layers and Dropout.
     """
     if what not in ("data", "grad"):
         raise ValueError(f"layer_matrices: what must be 'data' or 'grad', got {what!r}.")
     matrices = []
-    for layer in model.layers:
+    for layer in _linear_layers(model, "layer_matrices"):
         W = np.array([[getattr(w, what) for w in n.weights] for n in layer.neurons], dtype=float)
         b = np.array([getattr(n.bias, what) for n in layer.neurons], dtype=float)
         matrices.append((W, b))
     return matrices
 
 
-def _check_mlp(model: object, caller: str) -> MLP:
-    if not isinstance(model, MLP):
-        raise TypeError(
-            f"{caller}: expects an nn.MLP, got {type(model).__name__}. Only MLPs have the "
-            "layer-by-layer shape of torch.nn.Linear modules."
-        )
-    return model
+def _steps(model: object, caller: str) -> list[Layer | Dropout]:
+    """The steps a network runs, in order: its Layers (and, in a Sequential, Dropout)."""
+    if isinstance(model, MLP):
+        return list(model.layers)
+    if isinstance(model, Sequential):
+        for index, step in enumerate(model.layers):
+            if not isinstance(step, (Layer, Dropout)):
+                raise TypeError(
+                    f"{caller}: step {index} of the Sequential is a {type(step).__name__}; only "
+                    "nn.Layer and nn.Dropout have PyTorch counterparts (Linear, Dropout)."
+                )
+        return list(model.layers)  # type: ignore[arg-type]
+    raise TypeError(
+        f"{caller}: expects an nn.MLP (or an nn.Sequential of Layers and Dropout), got "
+        f"{type(model).__name__}. Only those have the layer-by-layer shape of torch.nn.Linear modules."
+    )
 
 
-def to_torch(model: MLP) -> torch.nn.Sequential:
+def _linear_layers(model: object, caller: str) -> list[Layer]:
+    """The Layers of a network, in order (the ones that become torch.nn.Linear)."""
+    return [step for step in _steps(model, caller) if isinstance(step, Layer)]
+
+
+def _check_network(model: object, caller: str) -> Network:
+    _steps(model, caller)
+    return model  # type: ignore[return-value]
+
+
+def to_torch(model: Network) -> torch.nn.Sequential:
     """The same network as a ``torch.nn.Sequential`` of float64 ``Linear`` layers and activations.
 
     For ``MLP(2, [16, 1], activation="tanh")`` it is
@@ -94,26 +122,35 @@ def to_torch(model: MLP) -> torch.nn.Sequential:
     other than identity adds its module at the end. Every weight is copied
     exactly (float64 holds a Python float bit for bit), so on the same inputs
     the outputs, and the gradients of the same loss, equal the scalar model's
-    to rounding. The state_dict keys are ``"0.weight", "0.bias", "2.weight" ...``
-    (layer i is entry 2i).
+    to rounding. For an MLP the state_dict keys are ``"0.weight", "0.bias",
+    "2.weight" ...`` (layer i is entry 2i).
+
+    An ``nn.Sequential`` of Layers and Dropout converts step by step, each
+    ``Dropout(p)`` becoming ``torch.nn.Dropout(p)`` (the same inverted
+    dropout; the random masks differ, so compare in evaluation mode). The
+    module gets the model's mode: ``model.eval()`` before gives ``net.eval()``.
 
     Args:
-        model: The scalar MLP (it is not changed).
+        model: The scalar MLP or Sequential (it is not changed).
 
     Returns:
         A new module on the CPU in float64 (``.to("cuda")`` moves it).
 
     Raises:
-        TypeError: ``model`` is not an ``nn.MLP``.
+        TypeError: ``model`` is not an ``nn.MLP`` or a Sequential of Layers and Dropout.
         ImportError: PyTorch is not installed.
     """
-    mlp = _check_mlp(model, "to_torch")
+    steps = _steps(model, "to_torch")
     _require_torch("to_torch")
     import torch
 
     modules: list[torch.nn.Module] = []
-    last = len(mlp.layers) - 1
-    for index, (layer, (W, b)) in enumerate(zip(mlp.layers, layer_matrices(mlp))):
+    matrices = iter(layer_matrices(model))
+    for index, step in enumerate(steps):
+        if isinstance(step, Dropout):
+            modules.append(torch.nn.Dropout(step.p))
+            continue
+        layer, (W, b) = step, next(matrices)
         # skip_init: no random initialisation (and no use of torch's global
         # random state) for weights that are overwritten right away.
         linear: torch.nn.Linear = torch.nn.utils.skip_init(  # type: ignore[no-untyped-call]
@@ -123,9 +160,11 @@ def to_torch(model: MLP) -> torch.nn.Sequential:
             linear.weight.copy_(torch.from_numpy(W))
             linear.bias.copy_(torch.from_numpy(b))
         modules.append(linear)
-        if index < last or layer.activation != "identity":
+        if index < len(steps) - 1 or layer.activation != "identity":
             modules.append(getattr(torch.nn, TORCH_ACTIVATIONS[layer.activation])())
-    return torch.nn.Sequential(*modules)
+    net = torch.nn.Sequential(*modules)
+    net.train(getattr(model, "training", True))
+    return net
 
 
 def _linear_entries(source: Any, torch: Any, caller: str) -> list[tuple[str, Any, Any]]:
@@ -175,18 +214,19 @@ def _linear_entries(source: Any, torch: Any, caller: str) -> list[tuple[str, Any
 
 
 def _checked_matrices(
-    model: MLP, source: Any, torch: Any, caller: str
+    model: Network, source: Any, torch: Any, caller: str
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The source's (W, b) per layer as float64 arrays, after checking every shape and number."""
     entries = _linear_entries(source, torch, caller)
-    if len(entries) != len(model.layers):
+    layers = _linear_layers(model, caller)
+    if len(entries) != len(layers):
         raise ValueError(
             f"{caller}: the PyTorch side has {len(entries)} linear layer(s) "
             f"({', '.join(repr(name) for name, _, _ in entries) or 'none'}), but {model!r} "
-            f"has {len(model.layers)}. Build the MLP with one size per linear layer."
+            f"has {len(layers)}. Build the MLP with one size per linear layer."
         )
     matrices = []
-    for index, ((name, weight, bias), layer) in enumerate(zip(entries, model.layers)):
+    for index, ((name, weight, bias), layer) in enumerate(zip(entries, layers)):
         need = (len(layer.neurons), layer.nin)
         for label, tensor, shape in (("weight", weight, need), ("bias", bias, need[:1])):
             if tuple(tensor.shape) != shape:
@@ -209,7 +249,7 @@ def _checked_matrices(
     return matrices
 
 
-def load_torch_weights(model: MLP, source: torch.nn.Module | Mapping[str, Any]) -> None:
+def load_torch_weights(model: Network, source: torch.nn.Module | Mapping[str, Any]) -> None:
     """Copy the weights of a PyTorch module (or a ``state_dict``) into ``model``.
 
     The linear layers are taken in the order the module lists them
@@ -222,23 +262,24 @@ def load_torch_weights(model: MLP, source: torch.nn.Module | Mapping[str, Any]) 
     unchanged. Gradients are left as they are.
 
     Args:
-        model: An MLP with the same layer sizes.
+        model: An MLP (or an ``nn.Sequential`` of Layers and Dropout) with the
+            same layer sizes.
         source: A ``torch.nn.Module`` or a mapping of names to tensors.
 
     Raises:
         ValueError: Another number of linear layers, a weight or bias of
             another shape (names the layer and both shapes), a layer without
             bias, an entry that is not a linear layer's, or a non-finite value.
-        TypeError: ``model`` is not an MLP, or ``source`` neither a module
-            nor a mapping.
+        TypeError: ``model`` is not an MLP or such a Sequential, or ``source``
+            neither a module nor a mapping.
         ImportError: PyTorch is not installed.
     """
-    mlp = _check_mlp(model, "load_torch_weights")
+    layers = _linear_layers(model, "load_torch_weights")
     _require_torch("load_torch_weights")
     import torch
 
-    matrices = _checked_matrices(mlp, source, torch, "load_torch_weights")
-    for layer, (W, b) in zip(mlp.layers, matrices):
+    matrices = _checked_matrices(model, source, torch, "load_torch_weights")
+    for layer, (W, b) in zip(layers, matrices):
         for neuron, row, bias in zip(layer.neurons, W.tolist(), b.tolist()):
             for weight, value in zip(neuron.weights, row):
                 weight.data = value
@@ -325,7 +366,7 @@ def from_torch(module: torch.nn.Module) -> MLP:
 
 
 def checkpoint_to_torch(
-    model: MLP, checkpoint: str | os.PathLike[str], target: str | os.PathLike[str]
+    model: Network, checkpoint: str | os.PathLike[str], target: str | os.PathLike[str]
 ) -> Path:
     """Convert a JSON checkpoint of this library into a PyTorch ``state_dict`` file.
 
@@ -347,7 +388,7 @@ def checkpoint_to_torch(
     _require_torch("checkpoint_to_torch")
     import torch
 
-    scratch = copy.deepcopy(_check_mlp(model, "checkpoint_to_torch"))
+    scratch = copy.deepcopy(_check_network(model, "checkpoint_to_torch"))
     load_checkpoint(scratch, checkpoint)
     path = Path(target)
     torch.save(to_torch(scratch).state_dict(), path)
@@ -355,7 +396,7 @@ def checkpoint_to_torch(
 
 
 def checkpoint_from_torch(
-    model: MLP, source: str | os.PathLike[str], target: str | os.PathLike[str]
+    model: Network, source: str | os.PathLike[str], target: str | os.PathLike[str]
 ) -> Path:
     """Convert a PyTorch ``state_dict`` file into a JSON checkpoint of this library.
 
@@ -374,7 +415,7 @@ def checkpoint_from_torch(
     _require_torch("checkpoint_from_torch")
     import torch
 
-    scratch = copy.deepcopy(_check_mlp(model, "checkpoint_from_torch"))
+    scratch = copy.deepcopy(_check_network(model, "checkpoint_from_torch"))
     state = torch.load(Path(source), map_location="cpu", weights_only=True)
     load_torch_weights(scratch, state)
     return save_checkpoint(scratch, target)

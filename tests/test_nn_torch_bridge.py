@@ -193,7 +193,7 @@ def test_other_mismatches_are_refused_with_what_to_do() -> None:
         load_torch_weights(model, broken)
     with pytest.raises(TypeError, match="expects a torch.nn.Module or a state_dict"):
         load_torch_weights(model, [1, 2, 3])  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="to_torch: expects an nn.MLP, got Neuron"):
+    with pytest.raises(TypeError, match=r"to_torch: expects an nn.MLP \(or an nn.Sequential.*got Neuron"):
         to_torch(model.layers[0].neurons[0])  # type: ignore[arg-type]
 
 
@@ -244,3 +244,30 @@ def test_every_activation_of_nn_has_a_torch_module() -> None:
     assert set(TORCH_ACTIVATIONS) == set(ACTIVATION_FUNCTIONS)
     for class_name in TORCH_ACTIVATIONS.values():
         assert issubclass(getattr(torch.nn, class_name), torch.nn.Module)
+
+
+def test_a_sequential_of_layers_and_dropout_converts_step_by_step() -> None:
+    """nn.Sequential(Layer, Dropout, Layer) becomes Linear, Tanh, Dropout(p), Linear; equal outputs in eval mode."""
+    from nn import Dropout, Layer, Sequential
+
+    model = Sequential(Layer(3, 6, "tanh", seed=0), Dropout(0.3, seed=0), Layer(6, 2, "identity", seed=1))
+    net = to_torch(model)
+    assert [type(m).__name__ for m in net] == ["Linear", "Tanh", "Dropout", "Linear"]
+    assert net[2].p == 0.3 and net.training
+    model.eval()
+    net = to_torch(model)
+    assert not net.training
+    X = np.random.default_rng(5).normal(size=(6, 3))
+    np.testing.assert_allclose(torch_outputs(net, X), scalar_outputs(model, X), rtol=1e-12, atol=1e-12)
+    fresh = Sequential(Layer(3, 6, "tanh", seed=7), Dropout(0.3), Layer(6, 2, "identity", seed=8)).eval()
+    load_torch_weights(fresh, net.state_dict())
+    np.testing.assert_allclose(scalar_outputs(fresh, X), scalar_outputs(model, X), rtol=0, atol=0)
+
+
+def test_a_sequential_with_another_kind_of_step_is_refused() -> None:
+    """A step without a PyTorch counterpart in the Sequential raises TypeError naming it."""
+    from nn import Layer, Sequential
+
+    model = Sequential(Layer(2, 3, seed=0), MLP(3, [1], seed=0))
+    with pytest.raises(TypeError, match="step 1 of the Sequential is a MLP"):
+        to_torch(model)
