@@ -46,6 +46,7 @@ from autograd_core.viz import (
     DEFAULT_MAX_NODES,
     GraphFacts,
     build_diagram,
+    build_folded_diagram,
     describe_graph,
     render_svg,
 )
@@ -216,8 +217,9 @@ def _neurons(
             i for i in members
             if facts.order[i] is facts.root or any(u not in inside for u in users.get(i, []))
         ]
+        kind = facts.titles.get(path, path).split(" ")[0]  # "Neuron"
         neurons.append({
-            "cluster": f"cluster_{k}", "title": facts.titles.get(path, path),
+            "cluster": f"cluster_{k}", "title": f"{kind} {path}",  # the full path: unique
             "members": members, "output": outputs[-1] if outputs else members[-1],
         })
     return neurons
@@ -244,7 +246,7 @@ class StepThrough:
     def __init__(
         self, facts: GraphFacts, frames: list[Frame], svg: str,
         explanations: dict[int, str], neurons: list[dict[str, Any]], collapsed: bool,
-        initial: list[tuple[str, str]],
+        initial: list[tuple[str, str]], folded_svg: str = "",
     ) -> None:
         self._facts = facts
         self.frames = frames
@@ -254,6 +256,7 @@ class StepThrough:
         self._neurons = neurons
         self._collapsed = collapsed
         self._initial = initial
+        self._folded_svg = folded_svg
         self._widget: Any = None
 
     def __repr__(self) -> str:
@@ -283,10 +286,11 @@ class StepThrough:
         text_keys = (
             "phase_forward", "phase_backward", "button_reset", "button_previous",
             "button_next", "button_play", "button_pause", "label_speed", "hint_click",
-            "hint_collapse",
+            "hint_collapse", "button_fold_all", "button_open_all",
         )
         return {
             "svg": self._svg,
+            "folded_svg": self._folded_svg,
             "nodes": [
                 {"name": name, "leaf": not node.parents}
                 for node, name in zip(order, self.names)
@@ -503,4 +507,14 @@ def step_through(
     children, numbers = cluster_tree(facts.clusters, facts.titles)
     neurons = _neurons(facts, numbers, children)
     collapsed = bool(neurons) and collapse_above is not None and len(facts.order) > collapse_above
-    return StepThrough(facts, frames, svg, explanations, neurons, collapsed, initial)
+    folded_svg = ""
+    if neurons:
+        folded = build_folded_diagram(
+            facts, [(n["title"], n["members"], n["output"]) for n in neurons],
+            [(data, grad) for data, grad in longest], direction=direction, precision=precision,
+        )
+        folded_svg = render_svg(folded).decode("utf-8")
+        folded_svg = folded_svg[folded_svg.index("<svg"):]
+    return StepThrough(
+        facts, frames, svg, explanations, neurons, collapsed, initial, folded_svg
+    )

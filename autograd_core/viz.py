@@ -74,6 +74,7 @@ __all__ = [
     "RenderError",
     "assign_clusters",
     "build_diagram",
+    "build_folded_diagram",
     "describe_graph",
     "draw_graph",
     "find_renderer",
@@ -419,6 +420,82 @@ def build_diagram(
                 attributes["fontcolor"] = GRAD_INK
             diagram.edge(f"v{index[parent]}", f"op{i}", **attributes)
         diagram.edge(f"op{i}", f"v{i}")
+    return diagram
+
+
+NEURON_FILL = "#f3f0ff"
+
+
+def build_folded_diagram(
+    facts: GraphFacts,
+    neurons: Sequence[tuple[str, Sequence[int], int]],
+    cell_texts: Sequence[tuple[str, str]],
+    *,
+    direction: str = "LR",
+    precision: int = 4,
+) -> graphviz.Digraph:
+    """The diagram with every neuron folded into one box ``title | data | grad``.
+
+    Neuron ``k`` becomes node ``n<k>`` showing its output node's cells; arrows
+    into or out of a neuron end at its box, arrows inside it are left out.
+    Laid out anew, so a folded network is as small as its neurons are few.
+
+    Args:
+        facts: From :func:`describe_graph`.
+        neurons: For each neuron: its title, its members (positions in
+            ``facts.order``) and its output (the member whose cells it shows).
+        cell_texts: The data and grad cells of each node, as for :func:`build_diagram`.
+        direction, precision: As for :func:`draw_graph`.
+    """
+    order, names, index = facts.order, facts.names, facts.index
+    owner = {i: k for k, (_, members, _) in enumerate(neurons) for i in members}
+    diagram = _diagram_class()(name="folded_graph", format="svg")
+    diagram.attr(
+        "graph", rankdir=_DIRECTIONS[direction], fontname=_FONT, nodesep="0.25",
+        ranksep="0.45", bgcolor="white",
+    )
+    diagram.attr("node", fontname=_FONT, fontsize=f"{_FONT_SIZE:g}")
+    diagram.attr("edge", fontname=_FONT, fontsize="11", arrowsize="0.7")
+    declared: set[int] = set()
+    for i, node in enumerate(order):
+        k = owner.get(i)
+        if k is not None:
+            if k not in declared:
+                declared.add(k)
+                title, _, output = neurons[k]
+                data_text, grad_text = cell_texts[output]
+                diagram.node(
+                    f"n{k}", value_label(title, True, NEURON_FILL, data_text, grad_text),
+                    shape="plain",
+                )
+            continue
+        data_text, grad_text = cell_texts[i]
+        diagram.node(
+            f"v{i}",
+            value_label(names[i], bool(node.label), node_fill(facts, i), data_text, grad_text),
+            shape="plain",
+        )
+        if node.parents:
+            symbol = _op_symbol(node)
+            diagram.node(
+                f"op{i}", symbol, shape="circle" if len(symbol) <= 2 else "ellipse",
+                style="filled", fillcolor=_OP_FILL, color="#9a9a9a", width="0.35",
+                height="0.35", margin="0.04,0.02", fontsize="11",
+            )
+    for i, node in enumerate(order):
+        k = owner.get(i)
+        for parent, local in zip(node.parents, node.local_grads):
+            p = index[parent]
+            source = f"n{owner[p]}" if p in owner else f"v{p}"
+            if k is None:
+                target = f"op{i}"
+            elif owner.get(p) == k:
+                continue  # inside the folded neuron
+            else:
+                target = f"n{k}"
+            diagram.edge(source, target, label=_number(local, precision), fontcolor=GRAD_INK)
+        if node.parents and k is None:
+            diagram.edge(f"op{i}", f"v{i}")
     return diagram
 
 

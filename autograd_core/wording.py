@@ -75,7 +75,12 @@ MESSAGES: Mapping[str, str] = {
     "label_speed": "speed",
     "label_step": "step {number} of {count}",
     "hint_click": "Click a leaf to see its chain rule. Arrow keys step too.",
-    "hint_collapse": "Click a neuron to open or fold it.",
+    "hint_collapse": (
+        "Click a neuron to open the network and see inside it; click a neuron's title "
+        "to fold it again."
+    ),
+    "button_fold_all": "fold all neurons",
+    "button_open_all": "open all neurons",
     "explain_title": "Chain rule for {name}",
     "collapsed_title": "{title}: {output}",
 }

@@ -222,3 +222,29 @@ def test_widget_model_holds_the_frames() -> None:
     bundle = steps._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
+
+
+def test_folded_layout_has_one_box_per_neuron_and_no_inner_node() -> None:
+    """The folded layout draws neuron k as node n<k> and none of its members; the
+    arrows that cross a neuron's border end at its box, with their local derivatives."""
+    model = nn.MLP(2, [2, 1], seed=0)
+    loss = (model([1.0, -2.0])[0] - 1.0).square()
+    payload = step_through(loss, model=model).payload()
+    folded = payload["folded_svg"]
+    titles = re.findall(r"<title>([^<]+)</title>", folded)
+    neurons = payload["neurons"]
+    assert [t for t in titles if t.startswith("n") and "&" not in t] == ["n0", "n1", "n2"]
+    members = {i for neuron in neurons for i in neuron["members"]}
+    for i in members:
+        assert f"<title>v{i}</title>" not in folded
+    order = topological_order(loss)
+    fed = {id(p) for i in members for p in order[i].parents}
+    inputs = [i for i, node in enumerate(order)
+              if not node.parents and i not in members and id(node) in fed]
+    assert len(inputs) == 2  # x1 and x2 feed the two hidden neurons directly
+    edges = [t.replace("&#45;&gt;", "->") for t in titles if "&#45;&gt;" in t]
+    for i in inputs:
+        assert sum(edge.startswith(f"v{i}->n") for edge in edges) == 2
+    assert sum(edge.endswith("->n" + str(k)) for edge in edges
+               for k in range(3) if payload["neurons"][k]["title"].startswith("Neuron layers.1")) == 2
+    assert step_through(build_seed_graph().L).payload()["folded_svg"] == ""

@@ -104,36 +104,46 @@ def test_clicking_a_leaf_shows_its_chain_rule(page: Any, tmp_path: Path) -> None
 def test_a_network_folds_its_neurons_and_ends_with_the_engines_grads(
     page: Any, tmp_path: Path  # noqa: F811
 ) -> None:
-    """A 2-2-1 network starts folded: each neuron box shows its activation's data and grad;
-    opening one shows its weights, whose grads end as backward() says."""
+    """A 2-2-1 network starts folded, in a layout of its own where each neuron is one box
+    showing its activation's data and grad; clicking a neuron opens it (the others stay
+    folded in place), its weights' grads end as backward() says; it folds back."""
     model = nn.MLP(2, [2, 1], seed=0)
     loss = (model([1.0, -2.0])[0] - 1.0).square()
     loss.label = "loss"
     steps = step_through(loss, model=model, collapse_above=0)
     page.goto(steps.save_html(tmp_path / "network.html").as_uri())
-    folded = page.locator("g.agc-neuron:not(.agc-hidden)")
-    assert folded.count() == 3
-    assert page.locator('g.node:has(> title:text-is("v0"))').is_hidden()
+    assert page.get_attribute(".agc-step", "data-view") == "folded"
+    folded = page.locator(".agc-graph-folded g.node.agc-neuron-node")
+    assert folded.count() == 3 and folded.first.is_visible()
+    assert page.locator('g.node:has(> title:text-is("v0"))').first.is_hidden()
+    page.focus(".agc-step")
     page.keyboard.press("End")
     loss.backward()
     order = topological_order(loss)
     payload = steps.payload()
+    titles = [neuron["title"] for neuron in payload["neurons"]]
+    assert sorted(titles) == ["Neuron layers.0.neurons.0", "Neuron layers.0.neurons.1",
+                              "Neuron layers.1.neurons.0"]
     for k, neuron in enumerate(payload["neurons"]):
         output = order[neuron["output"]]
-        texts = page.locator("g.agc-neuron").nth(k).locator("text").all_text_contents()
+        texts = page.locator(
+            f'.agc-graph-folded g.node:has(> title:text-is("n{k}")) text').all_text_contents()
         assert texts == [neuron["title"], f"data {output.data:.4g}", f"grad {output.grad:.4g}"]
     keep(page, tmp_path, "step_through_network_folded.png")
-    page.locator("g.agc-neuron").first.click()
-    assert page.locator("g.agc-neuron:not(.agc-hidden)").count() == 2
+    page.locator('.agc-graph-folded g.node:has(> title:text-is("n0"))').click()
+    assert page.get_attribute(".agc-step", "data-view") == "open"
+    assert page.locator(".agc-graph:not(.agc-graph-folded) g.agc-neuron:not(.agc-hidden)").count() == 2
     first = payload["neurons"][0]
     for i in first["members"]:
-        assert page.locator(f'g.node:has(> title:text-is("v{i}"))').is_visible()
+        assert page.locator(f'.agc-graph:not(.agc-graph-folded) g.node:has(> title:text-is("v{i}"))').is_visible()
         assert box_texts(page, i)[-1] == f"grad {order[i].grad:.4g}"
     weights = [i for i in first["members"] if not order[i].parents]
     assert weights and all(order[i] in set(model.parameters()) for i in weights)
     keep(page, tmp_path, "step_through_network_open.png")
     page.click(".agc-step .agc-fold >> nth=0")  # fold it again by its title
     assert page.locator("g.agc-neuron:not(.agc-hidden)").count() == 3
+    page.click(".agc-fold-all")
+    assert page.get_attribute(".agc-step", "data-view") == "folded"
     only_local(page)
 
 

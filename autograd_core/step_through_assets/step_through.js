@@ -85,6 +85,9 @@ function mountStepThrough(el, data, onStep) {
   phase.append(forwardMark, " \u2192 ", backwardMark);
   for (const button of [reset, previous, play, next]) button.type = "button";
   bar.append(reset, previous, play, next, speedLabel, slider, counter, phase);
+  const foldAll = make("button", "agc-fold-all", text.button_fold_all);
+  foldAll.type = "button";
+  if (data.folded_svg) bar.appendChild(foldAll);
 
   const caption = make("div", "agc-caption");
   const captionMain = make("p", "agc-caption-main");
@@ -99,7 +102,11 @@ function mountStepThrough(el, data, onStep) {
   const asideText = make("pre", "agc-explain-text");
   aside.append(asideTitle, asideText);
   aside.hidden = true;
-  main.append(graph, aside);
+  // With neurons, a second layout where each neuron is one box (drawn anew, so small).
+  const foldedGraph = make("div", "agc-graph agc-graph-folded");
+  if (data.folded_svg) foldedGraph.innerHTML = data.folded_svg;
+  main.append(graph, foldedGraph, aside);
+  let view = data.folded_svg && data.collapsed ? "folded" : "open";
   const hint = make(
     "p", "agc-hint", text.hint_click + (data.neurons.length ? " " + text.hint_collapse : ""),
   );
@@ -137,7 +144,7 @@ function mountStepThrough(el, data, onStep) {
 
   // ---- folding neurons ---------------------------------------------------
   const member = new Map(); // node index -> neuron
-  const neurons = data.neurons.map((neuron) => {
+  const neurons = data.neurons.map((neuron, k) => {
     const cluster = found.clusters.get(neuron.cluster);
     const inside = new Set(neuron.members);
     const hide = [];
@@ -149,7 +156,7 @@ function mountStepThrough(el, data, onStep) {
       const ends = name.split("->").map((end) => Number(end.replace(/^(v|op)/, "")));
       if (ends.every((end) => inside.has(end))) hide.push(...groups);
     }
-    const folded = { ...neuron, cluster, hide, open: !data.collapsed, overlay: null };
+    const folded = { ...neuron, k, cluster, hide, open: !data.collapsed, overlay: null };
     for (const i of neuron.members) member.set(i, folded);
     if (cluster) {
       const area = outline(cluster.querySelector("polygon, path"));
@@ -181,6 +188,96 @@ function mountStepThrough(el, data, onStep) {
     }
     return folded;
   });
+
+  // ---- the folded layout ----------------------------------------------------
+  const foldedSvg = data.folded_svg ? foldedGraph.querySelector("svg") : null;
+  const foldedFound = foldedSvg ? svgIndex(foldedSvg) : null;
+  const cellsOf = (group) => {
+    const texts = group ? group.querySelectorAll("text") : [];
+    return texts.length >= 2
+      ? { group, data: texts[texts.length - 2], grad: texts[texts.length - 1] }
+      : null;
+  };
+  const foldedBoxes = data.nodes.map((_, i) => {
+    if (!foldedFound || member.has(i)) return null;
+    const b = cellsOf(foldedFound.nodes.get("v" + i));
+    if (b) {
+      b.op = foldedFound.nodes.get("op" + i) || null;
+      b.group.classList.add("agc-value");
+      b.group.addEventListener("click", () => showExplanation(i));
+    }
+    return b;
+  });
+  const neuronBoxes = neurons.map((folded) => {
+    const b = foldedFound ? cellsOf(foldedFound.nodes.get("n" + folded.k)) : null;
+    if (b) {
+      b.group.classList.add("agc-neuron-node");
+      b.group.addEventListener("click", () => {
+        for (const other of neurons) other.open = other === folded;
+        view = "open";
+        show(current);
+      });
+    }
+    return b;
+  });
+  foldAll.addEventListener("click", () => {
+    if (view === "folded") {
+      for (const folded of neurons) folded.open = true;
+      view = "open";
+    } else view = "folded";
+    show(current);
+  });
+  const foldedName = (i, asTarget) => {
+    if (member.has(i)) return "n" + member.get(i).k;
+    return (asTarget ? "op" : "v") + i;
+  };
+
+  function showFolded(frame, cells, fresh) {
+    for (const el of foldedSvg.querySelectorAll(".agc-current, .agc-receive, .agc-input, .agc-edge-on")) {
+      el.classList.remove("agc-current", "agc-receive", "agc-input", "agc-edge-on");
+    }
+    const put = (b, i, source) => {
+      if (!b) return;
+      b.data.textContent = cells[source][0];
+      b.grad.textContent = cells[source][1];
+      b.data.classList.toggle("agc-pending", cells[source][0] === data.initial[source][0]);
+      b.grad.classList.toggle("agc-pending", cells[source][1] === data.initial[source][1]);
+      b.data.classList.toggle("agc-fresh", fresh.has(source + "data"));
+      b.grad.classList.toggle("agc-fresh", fresh.has(source + "grad"));
+    };
+    foldedBoxes.forEach((b, i) => put(b, i, i));
+    neuronBoxes.forEach((b, k) => put(b, k, neurons[k].output));
+    const mark = (i, name) => {
+      if (i === null || i === undefined) return;
+      const b = member.has(i) ? neuronBoxes[member.get(i).k] : foldedBoxes[i];
+      if (b) b.group.classList.add(name);
+    };
+    mark(frame.node, "agc-current");
+    if (frame.node !== null && foldedBoxes[frame.node] && foldedBoxes[frame.node].op) {
+      foldedBoxes[frame.node].op.classList.add("agc-current");
+    }
+    mark(frame.parent, "agc-receive");
+    for (const i of frame.inputs) mark(i, "agc-input");
+    const light = (name) => {
+      for (const group of foldedFound.edges.get(name) || []) group.classList.add("agc-edge-on");
+    };
+    if (frame.edge) {
+      const [parent, node] = frame.edge;
+      const source = foldedName(parent, false);
+      const target = foldedName(node, true);
+      if (source !== target) light(source + "->" + target);
+      if (target.startsWith("op")) light(target + "->v" + node);
+    }
+    if (frame.phase === "forward" && frame.node !== null) {
+      const target = foldedName(frame.node, true);
+      for (const name of foldedFound.edges.keys()) {
+        if (name.endsWith("->" + target) && !(target.startsWith("n") && name.startsWith(target))) {
+          light(name);
+        }
+      }
+      if (target.startsWith("op")) light(target + "->v" + frame.node);
+    }
+  }
 
   // ---- showing a frame -----------------------------------------------------
   let current = 0;
@@ -240,6 +337,11 @@ function mountStepThrough(el, data, onStep) {
         folded.lines[2].textContent = cells[folded.output][1];
       }
     }
+    graph.hidden = view === "folded";
+    foldedGraph.hidden = view !== "folded";
+    foldAll.textContent = view === "folded" ? text.button_open_all : text.button_fold_all;
+    box.dataset.view = view;
+    if (foldedSvg) showFolded(frame, cells, fresh);
     captionMain.textContent = frame.caption;
     captionDetail.textContent = frame.detail;
     slider.value = String(current);
