@@ -216,7 +216,7 @@ _ROWS = (
     ),
     Operation(
         "abs", 1, "abs", "y = |x|", "dy/dx = sign(x) (0 at x = 0)",
-        forward=lambda m, x: m.sign(x) * x,
+        forward=lambda m, x: m.sign(x) * x + 0.0,  # + 0.0 turns -0.0 into 0.0
         local_grads=lambda m, y, x: (m.sign(x),),
         domain=((-3.0, 3.0),),
         kinks=(0.0,),

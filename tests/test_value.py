@@ -524,3 +524,8 @@ def test_a_fractional_power_of_zero_names_the_infinite_derivative() -> None:
     with no_grad():
         assert (Value(0.0) ** 0.5).data == 0.0   # no derivative is needed there
     assert (Value(0.0) ** 1.5).data == 0.0
+
+
+def test_abs_of_minus_zero_is_zero() -> None:
+    """|-0.0| prints as 0.0, not -0.0."""
+    assert str(abs(Value(-0.0)).data) == "0.0"
