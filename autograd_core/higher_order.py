@@ -153,7 +153,12 @@ def gradients(
             # PyTorch: inside no_grad() the result must still be differentiable.
             with enable_grad():
                 return _differentiable_gradients(output, order, wanted)
-        return _float_gradients(output, order, wanted)
+        results = _float_gradients(output, order, wanted)
+        if any(g - g != 0.0 for g in results):  # NaN or infinite: name where it came from
+            from autograd_core.nonfinite import check_float_gradients
+
+            check_float_gradients(output, order, results)
+        return results
     finally:
         if collector_was_enabled:
             gc.enable()

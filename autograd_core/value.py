@@ -79,6 +79,15 @@ def as_float(x: object, operation: str) -> float:
     return value
 
 
+def _overflow(
+    operation: str, inputs: Sequence[float], result: float, constant: float | None = None
+) -> OverflowError:
+    """The error for a result that is not finite (imported only when one occurs)."""
+    from autograd_core.nonfinite import forward_overflow
+
+    return forward_overflow(operation, inputs, result, constant)
+
+
 def _binary_operator(
     operation: Operation, reflected: bool = False
 ) -> Callable[[Value, Operand], Value]:
@@ -107,6 +116,8 @@ def _binary_operator(
         a_data = a.data
         b_data = b.data
         result = forward(scalar_math, a_data, b_data)
+        if result - result != 0.0:  # NaN or infinity from finite inputs
+            raise _overflow(name, (a_data, b_data), result)
         node = _new_value(Value)
         node.data = result
         node.grad = 0.0
@@ -138,6 +149,8 @@ def _unary_method(operation: Operation, notes: str = "") -> Callable[[Value], Va
     def method(self: Value) -> Value:
         x_data = self.data
         result = forward(scalar_math, x_data)
+        if result - result != 0.0:
+            raise _overflow(name, (x_data,), result)
         node = _new_value(Value)
         node.data = result
         node.grad = 0.0
@@ -433,6 +446,8 @@ class Value:
             raise ValueError("sum: needs at least one value, got an empty sequence.")
         inputs = [p.data for p in parents]
         result = _SUM.forward(scalar_math, *inputs)
+        if result - result != 0.0:
+            raise _overflow(_SUM.name, inputs, result)
         node = _new_node(result)
         if is_recording():
             node.parents = parents
@@ -465,7 +480,11 @@ class Value:
 
         Raises:
             FloatingPointError: ``self.data`` is NaN or infinite (an intermediate
-                overflowed), so no gradient would be meaningful.
+                overflowed), so no gradient would be meaningful; or a gradient
+                came out NaN or infinite (a local derivative, or its product
+                with the upstream gradient, overflowed): the message names the
+                node, its operation and inputs, and the local derivative. The
+                gradients of that call are left as written; zero them.
             TypeError, ValueError: ``gradient`` is not a finite real number
                 (a Value gives its data).
         """
@@ -488,6 +507,7 @@ class Value:
                 if node.parents:
                     node.grad = 0.0
             self.grad += seed
+            leaf_total = 0.0
             for node in reversed(order):
                 upstream = node.grad
                 if upstream == 0.0:
@@ -505,9 +525,18 @@ class Value:
                     b.grad += local_b * upstream
                 elif len(parents) == 1:
                     parents[0].grad += node.local_grads[0] * upstream
-                else:
+                elif parents:
                     for parent, local in zip(parents, node.local_grads):
                         parent.grad += local * upstream
+                else:
+                    # A leaf: its gradient is complete. A NaN or infinity
+                    # anywhere reaches at least one leaf (inf times any local
+                    # derivative stays inf or NaN), so this sum is the check.
+                    leaf_total += upstream
+            if leaf_total - leaf_total != 0.0:  # NaN or infinite: look closer
+                from autograd_core.nonfinite import check_gradients
+
+                check_gradients(self, order, seed)
         finally:
             if collector_was_enabled:
                 gc.enable()
@@ -543,6 +572,8 @@ def _record1(operation: Operation, x: Value, constant: float | None = None) -> V
         result = operation.forward(scalar_math, x_data)
     else:
         result = operation.forward(scalar_math, x_data, constant)
+    if result - result != 0.0:
+        raise _overflow(operation.name, (x_data,), result, constant)
     node = _new_node(result)
     if is_recording():
         node.parents = (x,)
@@ -590,6 +621,8 @@ def apply_operation(
     if constant is not None:
         arguments.append(constant)
     result = operation.forward(scalar_math, *arguments)
+    if result - result != 0.0:
+        raise _overflow(operation.name, [p.data for p in parents], result, constant)
     node = _new_node(result)
     if is_recording():
         node.parents = parents

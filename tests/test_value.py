@@ -150,10 +150,16 @@ def test_domain_errors_suggest_a_fix() -> None:
         Value(710.0).exp()
 
 
+def test_an_overflow_in_plain_multiplication_is_refused_where_it_happens() -> None:
+    """1e200 * 1e200 used to make a node whose data is inf; now the operation raises OverflowError."""
+    with pytest.raises(OverflowError, match=r"mul \(y = a \* b\): the inputs \(1e\+200, 1e\+200\) give inf"):
+        Value(1e200) * 1e200
+
+
 def test_backward_refuses_a_non_finite_output() -> None:
-    """An overflow to infinity in plain multiplication is caught when backward starts."""
-    huge = Value(1e200) * 1e200
-    assert math.isinf(huge.data)
+    """A node whose data was set to infinity by hand is refused when backward starts."""
+    huge = Value(2.0) * 3.0
+    huge.data = math.inf
     with pytest.raises(FloatingPointError, match="backward: the output is inf"):
         huge.backward()
 

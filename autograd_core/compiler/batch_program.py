@@ -31,6 +31,7 @@ from autograd_core.compiler.schedule import Schedule, build_schedule
 from autograd_core.compiler.trace import TracedGraph, TraceError, first_difference, trace
 from autograd_core.errors import DomainError
 from autograd_core.grad_mode import no_grad
+from autograd_core.higher_order import gradients
 from autograd_core.value import Value
 
 Array = NDArray[np.float64]
@@ -251,6 +252,62 @@ class BatchProgram:
         items = result if isinstance(result, (list, tuple)) else [result]
         return [item.data if isinstance(item, Value) else float(item) for item in items]  # type: ignore[arg-type]
 
+    def _refuse_non_finite(
+        self,
+        batch: Array,
+        parameter_values: Array | None,
+        outputs: Array,
+        gradient: Array | None = None,
+    ) -> None:
+        """Raise when an output or a gradient is NaN or infinite (cheap when all are finite).
+
+        The program computes with arrays, so it cannot say which node
+        overflowed; the plain engine can. For the first offending sample the
+        function is run again with the engine (at the numbers the program
+        used), and the engine's error, which names the node, the operation
+        and the local derivative, is raised with the sample's index.
+        """
+        if np.isfinite(outputs).all() and (gradient is None or np.isfinite(gradient).all()):
+            return
+        saved = [p.data for p in self.parameters]
+        try:
+            if parameter_values is not None:
+                for parameter, number in zip(self.parameters, parameter_values.tolist()):
+                    parameter.data = number
+            bad_rows = np.flatnonzero(~np.isfinite(outputs).all(axis=1))
+            samples = bad_rows.tolist() if len(bad_rows) else range(batch.shape[0])
+            for sample in samples:
+                try:
+                    self._engine_gradient(batch[sample])
+                except ArithmeticError as error:
+                    raise type(error)(
+                        f"BatchProgram: sample {sample} of the batch: {error}"
+                    ) from error
+        finally:
+            for parameter, number in zip(self.parameters, saved):
+                parameter.data = number
+        what = "an output" if len(bad_rows) else "the batch gradient"
+        raise FloatingPointError(
+            f"BatchProgram: {what} is not finite although every sample is finite in the "
+            "plain engine: the sum over the batch overflowed. Use reduction='mean', "
+            "smaller batches or rescaled inputs."
+        )
+
+    def _engine_gradient(self, sample: Array) -> None:
+        """Run the function and its gradient on one sample with the plain engine."""
+        arguments: list[list[Value]] = []
+        column = 0
+        for width in self.input_widths:
+            arguments.append([Value(float(x)) for x in sample[column : column + width]])
+            column += width
+        result = self.function(*arguments)
+        items = result if isinstance(result, (list, tuple)) else [result]
+        for item in items:
+            if isinstance(item, Value) and not math.isfinite(item.data):
+                raise FloatingPointError(f"output {item!r} is not finite")
+        if isinstance(items[0], Value):
+            gradients(items[0], list(self.parameters))
+
     # ----- running ---------------------------------------------------------------
     def forward(self, *arrays: ArrayLike, parameter_values: ArrayLike | None = None) -> Array:
         """Every sample's outputs, without gradients.
@@ -272,8 +329,9 @@ class BatchProgram:
             TraceError: On the first run, the program disagrees with the
                 function itself (its graph depends on the data).
         """
-        runner = self._runner(self._batch(arrays), self._checked_values(parameter_values))
-        outputs = self.last_outputs = runner.outputs()
+        batch, values = self._batch(arrays), self._checked_values(parameter_values)
+        outputs = self.last_outputs = self._runner(batch, values).outputs()
+        self._refuse_non_finite(batch, values, outputs)
         return outputs[:, 0] if outputs.shape[1] == 1 else outputs
 
     def loss(self, *arrays: ArrayLike, parameter_values: ArrayLike | None = None) -> float:
@@ -281,8 +339,9 @@ class BatchProgram:
 
         ``parameter_values`` as for :meth:`forward`.
         """
-        runner = self._runner(self._batch(arrays), self._checked_values(parameter_values))
-        self.last_outputs = runner.outputs()
+        batch, values = self._batch(arrays), self._checked_values(parameter_values)
+        self.last_outputs = self._runner(batch, values).outputs()
+        self._refuse_non_finite(batch, values, self.last_outputs)
         total = float(self.last_outputs[:, 0].sum())
         return total / len(self.last_outputs) if self.reduction == "mean" else total
 
@@ -302,13 +361,16 @@ class BatchProgram:
         Raises:
             ValueError: As for :meth:`forward`.
         """
-        runner = self._runner(self._batch(arrays), self._checked_values(parameter_values))
+        batch, values = self._batch(arrays), self._checked_values(parameter_values)
+        runner = self._runner(batch, values)
         size = runner.batch_size
         seed = 1.0 / size if self.reduction == "mean" else 1.0
         self.last_outputs = runner.outputs()
         total = float(self.last_outputs[:, 0].sum())
         loss = total / size if self.reduction == "mean" else total
-        return loss, runner.backward(seed)
+        gradient = runner.backward(seed)
+        self._refuse_non_finite(batch, values, self.last_outputs, gradient)
+        return loss, gradient
 
     def backward(self, *arrays: ArrayLike) -> float:
         """Forward and backward over a batch; add the batch gradient into each ``p.grad``.
