@@ -174,3 +174,24 @@ def test_cuda_runs_the_same_program_or_says_why_it_cannot() -> None:
     gpu = compile_batch(loss, parameters, (3,), backend="torch", device="cuda").gradient(X)
     assert gpu[0] == pytest.approx(cpu[0], rel=1e-12)
     assert_close(gpu[1], cpu[1], scale=float(np.abs(cpu[1]).max()))
+
+
+def test_a_learner_defined_row_runs_on_the_torch_backend() -> None:
+    """A row added with define_operation, written with m.sin and m.cos, compiles for torch and equals NumPy."""
+    from autograd_core.define import define_operation, remove_operation
+
+    sin_squared = define_operation(
+        "torch_test_sin_squared", lambda m, x: m.sin(x) * m.sin(x),
+        lambda m, y, x: (2.0 * m.sin(x) * m.cos(x),),
+        formula="y = sin(x)**2", derivatives="dy/dx = 2 sin x cos x",
+    )
+    try:
+        w = Value(0.7)
+        numpy_program, torch_program = both_backends(lambda x: sin_squared(w * x[0]), [w], (1,))
+        X = np.linspace(-2.0, 2.0, 9)
+        expected_loss, expected = numpy_program.gradient(X)
+        got_loss, got = torch_program.gradient(X)
+        assert got_loss == pytest.approx(expected_loss, rel=1e-12)
+        assert_close(got, expected, scale=float(np.abs(expected).max()))
+    finally:
+        remove_operation(sin_squared)
