@@ -29,8 +29,6 @@ from benchmarks.workloads import QUICK, Settings, run_numerical, run_w1, run_w2,
 
 HERE = Path(__file__).resolve().parent
 WORKLOADS = ("w1", "numerical", "w4", "w2", "w3", "compiled")
-#: Engines whose W2/W3 figures would repeat another row's (same engine, same chain).
-NOT_IN_CHAIN_WORKLOADS = ("compiled",)
 
 
 def log(message: str) -> None:
@@ -63,6 +61,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="where to write the report (default: BENCHMARKS.md at the root)")
     parser.add_argument("--no-write", action="store_true",
                         help="print the tables only; write no files")
+    parser.add_argument("--note", default="",
+                        help="a sentence for the report's run section (e.g. why a run was shortened)")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the report from the saved benchmarks/results.json")
     return parser.parse_args(argv)
@@ -160,26 +160,32 @@ def run(settings: Settings, skip: set[str], command: str) -> dict[str, Any]:
     def start_worker(key: str) -> EngineWorker:
         return EngineWorker(engine_spec(key))
 
+    def taking_part(workload: str) -> dict[str, EngineWorker]:
+        return {k: w for k, w in workers.items() if workload in engine_spec(k).workloads}
+
     try:
         if "w1" not in skip:
             problem = w1_problem(settings.w1_points)
-            results["w1"] = run_w1(workers, start_worker, problem, settings, log)
+            chosen = taking_part("w1")
+            results["w1"] = run_w1(chosen, start_worker, problem, settings, log)
+            workers.update(chosen)  # workers restarted after a timeout
         if "numerical" not in skip and CHECK_REFERENCE in workers:
             workers[CHECK_REFERENCE].call("load", problem=w1_problem(settings.w1_points))
             results["numerical"] = run_numerical(workers[CHECK_REFERENCE], settings, log)
         if "w4" not in skip:
             problem = w4_problem(settings.w4_images)
-            results["w4"] = run_w4(workers, start_worker, problem, settings, log)
+            chosen = taking_part("w4")
+            results["w4"] = run_w4(chosen, start_worker, problem, settings, log)
+            workers.update(chosen)
         if "w2" not in skip:
-            chain_workers = {k: w for k, w in workers.items() if k not in NOT_IN_CHAIN_WORKLOADS}
-            results["w2"] = run_w2(chain_workers, start_worker, settings, log)
-            workers.update(chain_workers)
+            chosen = taking_part("w2")
+            results["w2"] = run_w2(chosen, start_worker, settings, log)
+            workers.update(chosen)
     finally:
         for worker in workers.values():
             worker.close()
     if "w3" not in skip:
-        not_measured = (*NOT_IN_CHAIN_WORKLOADS, "autograd_core_fit", "numpy")
-        keys = [k for k in workers if k not in not_measured]
+        keys = [k for k in workers if "w3" in engine_spec(k).workloads]
         results["w3"] = run_w3(
             start_worker,
             keys,
@@ -240,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else list(argv)
     command = "python -m benchmarks" + "".join(f" {a}" for a in given)
     results = run(settings, skip, command)
+    if arguments.note:
+        results["environment"]["note"] = arguments.note
     write_report(results, None if arguments.no_write else arguments.output)
     if arguments.no_write:
         log("--no-write: nothing written")

@@ -123,6 +123,23 @@ class Summary:
         return Summary(data["median"], data["low"], data["high"], int(data["count"]))
 
 
+def paired_ratio(
+    per_repeat: dict[str, dict[Any, float]], engine: str, reference: str
+) -> dict[str, float] | None:
+    """The one definition of a ratio in these benchmarks.
+
+    The median, with the min-max spread, of (``engine``'s time / ``reference``'s
+    time) *within each repeat* (the two ran one after the other, so a busy
+    moment of the machine hits both), over the repeats both ran.
+    ``per_repeat[key][repeat]`` is a time; repeats are matched by their key
+    (JSON turns repeat numbers into strings, so both kinds work). None if the
+    two never ran in the same repeat.
+    """
+    times, base = per_repeat.get(engine, {}), per_repeat.get(reference, {})
+    pairs = [times[r] / base[r] for r in times if r in base and base[r] > 0.0]
+    return Summary.of(pairs).as_dict() if pairs else None
+
+
 def rss_bytes() -> int | None:
     """Resident memory of this process (Linux ``/proc/self/statm``), None elsewhere."""
     import os

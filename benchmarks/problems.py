@@ -5,9 +5,12 @@ harness can check, before timing anything, that all engines compute the same
 loss and gradients. Everything is plain Python lists and floats (cheap to send
 to a worker process, and every engine can read them).
 
-* W1, micrograd's demo step: an MLP 2-16-16-1 (relu hidden layers, a linear
-  output) on 100 points of the two moons, targets -1 and +1, mean squared
-  error L = 1/100 * sum_i (s_i - y_i)**2, one SGD step.
+* W1, micrograd's demo step, exactly as its notebook writes it: an MLP
+  2-16-16-1 (relu hidden layers, a linear output) on 100 points of the two
+  moons, targets y_i in {-1, +1}, the hinge loss averaged plus an L2 term,
+  L = 1/100 * sum_i relu(1 - y_i * s_i) + 1e-4 * sum_p p**2, and an SGD step
+  whose rate falls from 1.0 as in the demo (1.0 - 0.9 * k / 100 at step k,
+  starting again after 100 steps).
 * W2, a deep chain: x -> x * 1.0001 + 0.0001, N times, then backward.
 * W4, one epoch on the 8x8 digits: an MLP 64-32-10 (relu hidden layer, linear
   outputs), mean squared error against one-hot targets (micrograd has no exp
@@ -39,6 +42,12 @@ class MLPProblem:
         targets: One list of floats per sample (the network's desired outputs).
         learning_rate: The SGD step: p <- p - learning_rate * dL/dp.
         batch_size: Samples per update (W1: all of them, one step).
+        loss: ``"hinge_l2"`` (W1: micrograd's demo loss, ``l2_alpha`` its L2
+            weight) or ``"mse"`` (mean squared error over outputs and samples).
+        l2_alpha: Weight of the L2 term ``alpha * sum_p p**2`` (hinge_l2 only).
+        decay_steps: If not 0, the learning rate at step k is
+            ``learning_rate * (1 - 0.9 * (k % decay_steps) / decay_steps)``
+            (micrograd's demo: 1.0 - 0.9 * k / 100).
     """
 
     sizes: list[int]
@@ -47,6 +56,16 @@ class MLPProblem:
     targets: list[list[float]]
     learning_rate: float
     batch_size: int
+    loss: str = "mse"
+    l2_alpha: float = 0.0
+    decay_steps: int = 0
+
+    def learning_rate_at(self, step: int) -> float:
+        """The SGD rate of training step ``step`` (0-based), see ``decay_steps``."""
+        if not self.decay_steps:
+            return self.learning_rate
+        k = step % self.decay_steps
+        return self.learning_rate * (1.0 - 0.9 * k / self.decay_steps)
 
     @property
     def parameter_count(self) -> int:
@@ -76,7 +95,7 @@ def he_uniform_weights(sizes: list[int], seed: int) -> list[LayerWeights]:
 
 
 def w1_problem(points: int = 100, seed: int = 0) -> MLPProblem:
-    """W1: MLP 2-16-16-1 on ``points`` points of the two moons, one full-batch SGD step."""
+    """W1: micrograd's demo: MLP 2-16-16-1, ``points`` points of the two moons, hinge + L2."""
     from nn.datasets import moons
 
     X, labels = moons(points, noise=0.1, seed=seed)
@@ -86,8 +105,11 @@ def w1_problem(points: int = 100, seed: int = 0) -> MLPProblem:
         weights=he_uniform_weights(sizes, seed),
         inputs=X.tolist(),
         targets=[[2.0 * float(label) - 1.0] for label in labels],
-        learning_rate=0.05,
+        learning_rate=1.0,
         batch_size=points,
+        loss="hinge_l2",
+        l2_alpha=1e-4,
+        decay_steps=100,
     )
 
 

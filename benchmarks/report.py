@@ -13,11 +13,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.engines import CHECK_REFERENCE, ENGINES, REFERENCE
+from benchmarks.engines import CHECK_REFERENCE, ENGINES, OFF, ON, PAUSED, engine_spec, reference_of
+from benchmarks.measure import paired_ratio
 
-#: Targets of issue 6, as (description, threshold).
-W1_MICROGRAD_TARGET = 25.0
+#: Issue 15's targets (and issue 6's PyTorch one), as ratios.
+W1_MICROGRAD_TARGET = 25.0  # both at default settings
+W1_MICROGRAD_OFF_TARGET = 5.0  # both with the collector off
+W1_TAPE_TARGET = 1.5  # ours / the pure-Python tape, both with the collector off
 W1_TORCH_TARGET = 10.0
+W2_FLAT_TARGET = 1.3  # ns per link at the largest N / at the smallest, collector on
+W3_BYTES_PER_NODE_TARGET = 120.0  # RSS, the 1,000,000-link chain
+COMPILED_NUMPY_TARGET = 1.5  # compiled forward + backward / hand-written NumPy
+COMPILE_SECONDS_TARGET = 0.5  # CPU seconds to compile a 100,000-node graph
+
+SETTING_NAMES = {ON: "on (default)", OFF: "off", PAUSED: "paused per step"}
 
 
 def title(key: str) -> str:
@@ -75,13 +84,35 @@ def _median(entry: dict[str, Any], phase: str) -> float | None:
 
 
 # ----- W1 -------------------------------------------------------------------------------
+def _ordered(keys: Sequence[str]) -> list[str]:
+    """``keys`` in the order of :data:`ENGINES` (unknown keys last)."""
+    order = [spec.key for spec in ENGINES]
+    return sorted(keys, key=lambda k: order.index(k) if k in order else len(order))
+
+
+def _setting(key: str) -> str:
+    try:
+        return SETTING_NAMES[engine_spec(key).collector]
+    except KeyError:
+        return "-"
+
+
+def _versus(key: str) -> str:
+    """What the ratio column divides by, for the row of ``key``."""
+    reference = reference_of(key)
+    return "1x" if reference == key else title(reference)
+
+
 def w1_table(w1: dict[str, Any]) -> str:
     header = [
-        "engine", "nodes per step", "forward", "backward", "step (CPU)", "step (wall)",
-        "ns/node forward", "ns/node backward", "GC share", "time / autograd_core (paused)",
+        "engine", "collector", "nodes per step", "forward", "backward", "step (CPU)",
+        "step (wall)", "ns/node forward", "ns/node backward", "GC share",
+        "time / autograd_core at the same setting",
     ]
     rows = []
-    for key, entry in w1["engines"].items():
+    stopped = w1.get("stopped_later", {})
+    for key in _ordered(list(w1["engines"])):
+        entry = w1["engines"][key]
         nodes = entry["nodes"]
         times = entry["times"]
         forward, backward = _median(entry, "forward"), _median(entry, "backward")
@@ -90,47 +121,99 @@ def w1_table(w1: dict[str, Any]) -> str:
             if nodes and forward is not None and backward is not None
             else ("-", "-")
         )
+        ratio_text = ratio(w1["ratios"].get(key))
+        if engine_spec(key).collector == PAUSED and ratio_text != "-":
+            ratio_text += " (vs collector off)"
         rows.append([
-            title(key),
+            title(key) + (f" (a later repeat {stopped[key]}; stopped)" if key in stopped else ""),
+            _setting(key),
             f"{nodes:,}" if nodes else "-",
-            spread(times.get("forward")),
-            spread(times.get("backward")),
+            spread(times.get("forward") or times.get("forward_backward")),
+            spread(times.get("backward")) if "backward" in times else "(with forward)",
             spread(times.get("step")),
             spread(times.get("step_wall")),
             *per_node,
             f"{entry['collector_share']:.0%}",
-            ratio(w1["ratios"].get(key)),
+            ratio_text,
         ])
     for key, why in w1.get("timed_out", {}).items():
-        rows.append([title(key), "-", "-", "-", f"a step {why}; stopped", *["-"] * 5])
+        rows.append([title(key), _setting(key), "-", "-", "-", f"a step {why}; stopped",
+                     *["-"] * 5])
     return table(header, rows)
 
 
+def _faster(summary: dict[str, float] | None) -> str:
+    if not summary:
+        return "not measured"
+    text = f"{summary['median']:.3g}x"
+    if summary.get("count", 1) > 1:
+        text += f" [{summary['low']:.3g} - {summary['high']:.3g}]"
+    return text
+
+
+def headline_table(workload: dict[str, Any], figure: str) -> str:
+    """Like for like: at default settings and with the collector off, each peer vs this project."""
+    per_repeat = workload["per_repeat"]
+    header = ["collector", "engine", figure, "its time / autograd_core's (same setting)"]
+    rows = []
+    for setting in (ON, OFF):
+        ours = reference_of_setting(setting)
+        for key in _ordered(list(workload["engines"])):
+            spec = engine_spec(key)
+            if spec.collector != setting or key in ("compiled", "numpy"):
+                continue
+            entry = workload["engines"][key]
+            summary = entry["times"]["step"] if "times" in entry else entry["epoch"]
+            rows.append([
+                SETTING_NAMES[setting], title(key), spread(summary),
+                "1x" if key == ours else _faster(paired_ratio(per_repeat, key, ours)),
+            ])
+    return table(header, rows)
+
+
+def reference_of_setting(setting: str) -> str:
+    """This project's engine key at collector ``setting``."""
+    return next(
+        spec.key for spec in ENGINES
+        if spec.collector == setting and reference_of(spec.key) == spec.key
+    )
+
+
 def w1_targets(w1: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
-    """(target, measured, met) for the W1 targets."""
-    ratios = w1["ratios"]
-    engines = w1["engines"]
+    """(target, measured, met) for the W1 targets: paired ratios, like for like."""
+    per_repeat = w1["per_repeat"]
     found: list[tuple[str, str, bool | None]] = []
 
-    def step_ratio(slow: str, fast: str) -> float | None:
-        if slow not in engines or fast not in engines:
-            return None
-        return engines[slow]["times"]["step"]["median"] / engines[fast]["times"]["step"]["median"]
+    def at_least(slow: str, fast: str, target: float, setting: str) -> None:
+        summary = paired_ratio(per_repeat, slow, fast)
+        if summary is None:
+            return
+        found.append((
+            f"W1, collector {setting}: autograd_core at least {target:g}x faster than {title(slow)}",
+            f"{_faster(summary)} (its time / ours)",
+            summary["median"] >= target,
+        ))
 
-    for fast in (REFERENCE, CHECK_REFERENCE):
-        for slow, target in (("micrograd", W1_MICROGRAD_TARGET), ("torch", W1_TORCH_TARGET)):
-            value = step_ratio(slow, fast)
-            if value is None:
-                continue
-            paired = ratios.get(slow) if fast == REFERENCE else None
-            measured = f"{value:.1f}x faster" + (
-                f" (per repeat {paired['low']:.1f} - {paired['high']:.1f})" if paired else ""
-            )
-            found.append((
-                f"W1: {title(fast)} at least {target:g}x faster than {title(slow)}",
-                measured,
-                value >= target,
-            ))
+    at_least("micrograd", "autograd_core", W1_MICROGRAD_TARGET, "on (both)")
+    at_least("micrograd_off", "autograd_core_off", W1_MICROGRAD_OFF_TARGET, "off (both)")
+    at_least("torch", "autograd_core", W1_TORCH_TARGET, "on (both)")
+    at_least("torch_off", "autograd_core_off", W1_TORCH_TARGET, "off (both)")
+    tape = paired_ratio(per_repeat, "autograd_core_off", "tape_off")
+    if tape is not None:
+        found.append((
+            f"W1, collector off (both): autograd_core within {W1_TAPE_TARGET:g}x of the "
+            "pure-Python tape",
+            f"{_faster(tape)} (our time / the tape's)",
+            tape["median"] <= W1_TAPE_TARGET,
+        ))
+    gradient = w1.get("per_repeat_gradient", {})
+    compiled = paired_ratio(gradient, "compiled", "numpy")
+    if compiled is not None:
+        found.append((
+            f"W1 compiled forward + backward at most {COMPILED_NUMPY_TARGET:g}x hand-written NumPy",
+            f"{_faster(compiled)} (compiled time / NumPy's)",
+            compiled["median"] <= COMPILED_NUMPY_TARGET,
+        ))
     return found
 
 
@@ -170,15 +253,21 @@ def numerical_text(numerical: dict[str, Any], w1: dict[str, Any] | None) -> str:
 
 # ----- W4 -------------------------------------------------------------------------------
 def w4_table(w4: dict[str, Any]) -> str:
-    header = ["engine", "one epoch (CPU)", "batches timed", "time / autograd_core (paused)"]
+    header = ["engine", "collector", "one epoch (CPU)", "batches timed",
+              "time / autograd_core at the same setting"]
     rows = []
     total = w4["problem"]["batches"]
-    for key, entry in w4["engines"].items():
+    stopped = w4.get("stopped_later", {})
+    for key in _ordered(list(w4["engines"])):
+        entry = w4["engines"][key]
         measured = entry["batches_measured"]
         note = f"{measured} of {total}, scaled up" if measured < total else f"all {total}"
-        rows.append([title(key), spread(entry["epoch"]), note, ratio(w4["ratios"].get(key))])
+        if key in stopped:  # one row per engine: the repeats it finished, and why it stopped
+            note += f"; a later repeat {stopped[key]}, stopped"
+        rows.append([title(key), _setting(key), spread(entry["epoch"]), note,
+                     ratio(w4["ratios"].get(key))])
     for key, why in w4.get("timed_out", {}).items():
-        rows.append([title(key), f"one mini-batch {why}; stopped", "0", "-"])
+        rows.append([title(key), _setting(key), f"one mini-batch {why}; stopped", "0", "-"])
     return table(header, rows)
 
 
@@ -190,6 +279,7 @@ def w2_table(w2: dict[str, Any]) -> str:
     for size in w2["sizes"].values():
         keys += [k for k in size if k not in keys]
     keys += [k for k in w2["failures"] if k not in keys]
+    keys = _ordered(keys)
     rows = []
     for key in keys:
         cells = []
@@ -212,7 +302,11 @@ def w2_table(w2: dict[str, Any]) -> str:
 
 
 def w2_flatness(w2: dict[str, Any], key: str = CHECK_REFERENCE) -> tuple[str, bool | None]:
-    """ns per link at every N; met when the largest N costs under 1.5x the smallest per link."""
+    """ns per link at every N (medians); met when the largest N costs at most 1.3x the smallest.
+
+    This is a growth factor of one engine across sizes, not a ratio between
+    engines, so it is the ratio of the two medians.
+    """
     links = w2["links"]
     per_link = []
     for n in links:
@@ -223,7 +317,7 @@ def w2_flatness(w2: dict[str, Any], key: str = CHECK_REFERENCE) -> tuple[str, bo
     growth = per_link[-1] / per_link[0]
     text = ", ".join(f"{t * 1e9:,.0f}" for t in per_link)
     sizes = ", ".join(f"{n:,}" for n in links)
-    return f"{text} ns/link at N = {sizes} (x{growth:.2f})", growth < 1.5
+    return f"{text} ns/link at N = {sizes} (x{growth:.2f})", growth <= W2_FLAT_TARGET
 
 
 # ----- W3 -------------------------------------------------------------------------------
@@ -296,6 +390,17 @@ def w3_targets(w3: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
             f"{ours:,.0f} vs {theirs:,.0f} bytes per node",
             ours < theirs,
         ))
+    target_chain = w3.get("target_chain")
+    if target_chain and target_chain["rss"]["alive"] is not None:
+        rss = target_chain["rss"]
+        nodes = target_chain["links"] * target_chain["nodes_per_link"]
+        per_node = (rss["alive"] - rss["before"]) / nodes
+        found.append((
+            f"W3: at most {W3_BYTES_PER_NODE_TARGET:g} bytes per node (RSS) on a chain of "
+            f"{target_chain['links']:,} links",
+            f"{per_node:,.0f} bytes per node ({target_chain['nodes_per_link']:g} nodes per link)",
+            per_node <= W3_BYTES_PER_NODE_TARGET,
+        ))
     growth = w3["growth"].get(CHECK_REFERENCE)
     if growth:
         blocks = growth["blocks"]
@@ -310,7 +415,10 @@ def w3_targets(w3: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
 
 # ----- the plot -------------------------------------------------------------------------
 def plot_ratios(results: dict[str, Any], path: Path) -> bool:
-    """A bar chart of time relative to this project (log scale); False if matplotlib is missing."""
+    """Bars of time relative to this project at the same setting (log scale).
+
+    False if matplotlib is missing or there is nothing to draw.
+    """
     try:
         import matplotlib
 
@@ -319,40 +427,43 @@ def plot_ratios(results: dict[str, Any], path: Path) -> bool:
     except ImportError:
         return False
     groups: list[tuple[str, dict[str, float]]] = []
-    if "w1" in results:
-        groups.append(("W1 step", {k: v["median"] for k, v in results["w1"]["ratios"].items()}))
-    if "w4" in results:
-        groups.append(("W4 epoch", {k: v["median"] for k, v in results["w4"]["ratios"].items()}))
-    if "w2" in results:
-        w2 = results["w2"]
-        for n in w2["links"]:
-            size = w2["sizes"][str(n)]
-            base = size.get(REFERENCE) or size.get(CHECK_REFERENCE)
-            if base:
-                reference = base["times"]["step"]["median"]
-                groups.append((
-                    f"W2 N={n:,}",
-                    {k: v["times"]["step"]["median"] / reference for k, v in size.items()},
-                ))
+    for name, label in (("w1", "W1 step"), ("w4", "W4 epoch")):
+        if name not in results:
+            continue
+        ratios = results[name]["ratios"]
+        for setting in (ON, OFF):
+            chosen = {
+                k: v["median"] for k, v in ratios.items()
+                if engine_spec(k).collector == setting
+            }
+            if chosen:
+                groups.append((f"{label}, collector {SETTING_NAMES[setting]}", chosen))
     if not groups:
         return False
-    keys = [spec.key for spec in ENGINES if any(spec.key in g for _, g in groups)]
-    figure, axes = plt.subplots(figsize=(10, 1.2 + 0.9 * len(groups)))
-    height = 0.8 / max(len(keys), 1)
+    keys = _ordered(list({k for _, g in groups for k in g}))
+    by_engine = {
+        key: key.removesuffix("_off") for key in keys
+    }  # an engine and its collector-off twin share a colour
+    names = list(dict.fromkeys(by_engine.values()))
+    figure, axes = plt.subplots(figsize=(10, 1.2 + 1.1 * len(groups)))
+    height = 0.8 / max(len(names), 1)
     colors = plt.get_cmap("tab10")
-    for index, key in enumerate(keys):
-        positions = [g + index * height for g in range(len(groups))]
-        values = [group.get(key, float("nan")) for _, group in groups]
-        axes.barh(positions, values, height=height, label=title(key), color=colors(index))
+    for index, name in enumerate(names):
+        positions, values = [], []
+        for g, (_, group) in enumerate(groups):
+            for key, value in group.items():
+                if by_engine[key] == name:
+                    positions.append(g + index * height)
+                    values.append(value)
+        axes.barh(positions, values, height=height, label=title(name), color=colors(index))
     axes.set_xscale("log")
     axes.axvline(1.0, color="black", linewidth=0.8)
     axes.set_yticks([g + 0.4 - height / 2 for g in range(len(groups))])
     axes.set_yticklabels([name for name, _ in groups])
     axes.invert_yaxis()
-    axes.set_xlabel(
-        "time / autograd_core with the collector paused, as nn.fit runs a step (log scale)"
-    )
-    axes.set_title("Time relative to autograd_core: bars right of 1 are slower")
+    axes.set_xlabel("time / autograd_core's at the same collector setting "
+                    "(median of paired ratios, log scale)")
+    axes.set_title("Like for like: bars right of 1 are slower than autograd_core")
     axes.legend(fontsize="small", loc="lower right")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -361,6 +472,39 @@ def plot_ratios(results: dict[str, Any], path: Path) -> bool:
 
 
 # ----- the whole document -----------------------------------------------------------------
+def compiled_targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    """The compiled mode's targets measured by ``benchmarks/compiled.py``."""
+    found: list[tuple[str, str, bool | None]] = []
+    targets = results.get("compiled_targets")
+    if not targets:
+        return found
+    digits = targets["digits"]
+    if "compiled_vs_torch" in digits:
+        summary = digits["compiled_vs_torch"]
+        found.append((
+            "Digits 64-32-10, 3 epochs with Adam: compiled training no slower than PyTorch "
+            "float64 batched tensors (same weights and batches)",
+            f"{_faster(summary)} (compiled time / PyTorch's); test accuracy "
+            f"{digits['test_accuracy']:.1%} vs {digits['torch_test_accuracy']:.1%}",
+            summary["median"] <= 1.0 and digits["test_accuracy"] >= 0.95,
+        ))
+    else:
+        found.append(("Digits: compiled training no slower than PyTorch float64",
+                      "not measured (PyTorch not installed)", None))
+    found.append((
+        "One epoch of (Fashion-)MNIST at most 1.5x PyTorch CPU",
+        "not measured: the library has no MNIST loader yet", None,
+    ))
+    big = targets["compile"]
+    found.append((
+        f"Compiling a {big['nodes']:,.0f}-node graph in under {COMPILE_SECONDS_TARGET:g} s (CPU)",
+        f"{big['compile_cpu_seconds']:.2f} s with the default checks "
+        f"({big['compile_cpu_seconds_unverified']:.2f} s with verify=False)",
+        big["compile_cpu_seconds"] < COMPILE_SECONDS_TARGET,
+    ))
+    return found
+
+
 def targets_table(results: dict[str, Any]) -> str:
     found: list[tuple[str, str, bool | None]] = []
     if "w1" in results:
@@ -375,32 +519,37 @@ def targets_table(results: dict[str, Any]) -> str:
             "ran" if ours and not failed else f"failed: {failed['failure'] if failed else '-'}",
             bool(ours and not failed),
         ))
-        for key in (REFERENCE, CHECK_REFERENCE):
-            if key in w2["sizes"][str(w2["links"][0])]:
-                target = f"W2: time per link flat (linear cost), {title(key)}"
-                found.append((target, *w2_flatness(w2, key)))
+        if CHECK_REFERENCE in w2["sizes"][str(w2["links"][0])]:
+            target = (f"W2, collector on: time per link flat, at most x{W2_FLAT_TARGET:g} "
+                      f"from the shortest chain to the longest")
+            found.append((target, *w2_flatness(w2, CHECK_REFERENCE)))
     if "w3" in results:
         found += w3_targets(results["w3"])
+    found += compiled_targets(results)
     rows = [
-        [target, measured, "-" if met is None else ("yes" if met else "**no**")]
+        [target, measured, "not measured" if met is None else ("met" if met else "**not met**")]
         for target, measured, met in found
     ]
-    return table(["target", "measured", "met"], rows)
+    return table(["target", "measured", "met?"], rows)
 
 
 def environment_text(environment: dict[str, Any]) -> str:
     versions = ", ".join(f"{name} {version}" for name, version in environment["versions"].items())
     load_before, load_after = environment["load_before"], environment["load_after"]
-    return "\n".join([
+    lines = [
         f"* command: `{environment['command']}`",
         f"* date: {environment['date']}; "
         f"run took {environment['duration_seconds'] / 60:.1f} minutes",
         f"* machine: {environment['cpu']}, {environment['cores']} cores, {environment['platform']}",
         f"* load average (1 min) before and after the run: {load_before} and {load_after} "
-        "(other programs were running; CPU time is what each engine spent itself)",
+        "(other programs were running; CPU time is what each engine spent itself, and the "
+        "ratios are paired within each repeat)",
         f"* Python {environment['python']}; {versions}",
         f"* settings: {environment['settings']}",
-    ])
+    ]
+    if environment.get("note"):
+        lines.append(f"* note: {environment['note']}")
+    return "\n".join(lines)
 
 
 def markdown(results: dict[str, Any], plot_name: str | None) -> str:
@@ -413,30 +562,57 @@ def markdown(results: dict[str, Any], plot_name: str | None) -> str:
         '`bench` extra installed: `pip install -e ".[bench]"`; PyTorch is optional: '
         "`pip install torch==2.13.0`). Every engine runs in its own worker process, the engines "
         "take turns, and every figure is the median of the repeats with the min-max spread in "
-        "brackets. Times are CPU seconds of the engine's process, on one core.",
+        "brackets. Times are CPU seconds of the engine's process, on one core. **One definition "
+        "of a ratio**: engine A against engine B is the median, with the min-max spread, of A's "
+        "time / B's time within each repeat (the two ran one after the other), and every "
+        "engine is compared with this project **at the same collector setting**: both at "
+        "Python's defaults, or both with the cyclic garbage collector off.",
         "",
         "## The run",
         "",
         environment_text(environment),
         "",
-        "## Targets",
-        "",
-        targets_table(results),
-        "",
     ]
+    headline = []
+    if "w1" in results:
+        headline += ["W1, micrograd's demo step:", "", headline_table(results["w1"], "step (CPU)"), ""]
+    if "w4" in results:
+        headline += ["W4, one epoch on the digits:", "",
+                     headline_table(results["w4"], "one epoch (CPU)"), ""]
+    if headline:
+        parts += [
+            "## Headline: like for like",
+            "",
+            "Each engine at Python's default settings against this project at default "
+            "settings, and each engine with the collector off against this project with the "
+            "collector off. `collector_paused()` (how `nn.fit` runs a step) is not a headline: it "
+            "has its own row in the tables below, compared with the collector off. With the "
+            "collector off, the reference cycles of micrograd's graphs are freed by one "
+            "`gc.collect()` after each block of timed steps, outside the timed region.",
+            "",
+            *headline,
+        ]
+    parts += ["## Targets", "", targets_table(results), ""]
     if plot_name:
-        parts += [f"![time relative to autograd_core]({plot_name})", ""]
+        parts += [f"![time relative to autograd_core at the same setting]({plot_name})", ""]
     if "w1" in results:
         w1 = results["w1"]
         problem = w1["problem"]
+        loss = (
+            f"micrograd's demo loss: the hinge loss `(1 + -y * score).relu()` averaged over the "
+            f"points plus the L2 term {problem.get('l2_alpha', 0):g} * sum of p**2; SGD with "
+            f"the demo's rate (1.0 - 0.9 * k / {problem.get('decay_steps', 100)} at step k)"
+            if problem.get("loss") == "hinge_l2"
+            else f"mean squared error; SGD with learning rate {problem['learning_rate']}"
+        )
         parts += [
             "## W1: micrograd's demo step",
             "",
             f"MLP {'-'.join(map(str, problem['sizes']))} (relu hidden layers, linear output, "
             f"{problem['parameters']} parameters) on {problem['points']} points of the two moons "
-            "(targets -1 and +1); mean squared error; forward (graph and loss), backward (zero the "
-            f"gradients, backpropagate), SGD update with learning rate {problem['learning_rate']}, "
-            "and dropping the graph. All engines start from the same weights.",
+            f"(targets -1 and +1); {loss}. A step is forward (graph and loss), backward (zero the "
+            "gradients, backpropagate), the update, and dropping the graph. All engines start "
+            "from the same weights.",
             "",
             w1_table(w1),
             "",
@@ -473,8 +649,11 @@ def markdown(results: dict[str, Any], plot_name: str | None) -> str:
             "## W2: a deep chain",
             "",
             "x -> x * 1.0001 + 0.0001, N times, then backward: forward, backward and dropping the "
-            "graph. The NumPy row is the same loop in plain Python floats with the derivative "
-            "multiplied out by hand (a chain cannot be vectorised).",
+            "graph, every engine at Python's default settings except the paused row. micrograd's "
+            "topological sort is recursive: at the default recursion limit it fails; the row "
+            "below it raises the limit (to 10 million) and runs backward in a thread with a 1 GiB "
+            "stack, which is what it takes. The NumPy row is the same loop in plain Python floats "
+            "with the derivative multiplied out by hand (a chain cannot be vectorised).",
             "",
             w2_table(results["w2"]),
             "",
@@ -524,21 +703,35 @@ def agreement_text(check: dict[str, Any]) -> str:
 def compiled_text(results: dict[str, Any]) -> str:
     targets = results["compiled_targets"]
     w1, digits, big = targets["w1"], targets["digits"], targets["compile"]
-    return "\n".join([
-        "From `benchmarks/compiled.py` (its own problems: W1 with tanh and a regression target; "
-        "digits with softmax cross-entropy and Adam):",
+    lines = [
+        "From `benchmarks/compiled.py`, in one process, CPU time, ratios paired within each "
+        "round:",
         "",
-        f"* W1 forward + backward: {w1['speedup_vs_plain']:,.0f}x faster than the plain engine "
-        f"(target >= 300x), {w1['slowdown_vs_numpy']:.2f}x the time of hand-written NumPy "
-        "(target <= 5x)",
-        f"* digits: {digits['test_accuracy']:.1%} test accuracy "
-        f"after {digits['train_seconds']:.2f} s "
-        f"of training (target >= 95% in < 0.5 s), compiled in {digits['compile_seconds']:.3f} s "
-        "(target < 0.1 s)",
-        f"* compiling a graph of {big['nodes']:,.0f} nodes: {big['compile_seconds']:.2f} s "
-        "(target < 1 s)",
-        *torch_backend_lines(targets.get("torch_backend")),
-    ])
+        f"* W1 (the same problem as above) forward + backward: compiled {seconds(w1['compiled_seconds'])}, "
+        f"hand-written NumPy {seconds(w1['numpy_seconds'])}, plain engine "
+        f"{seconds(w1['plain_seconds'])}; compiled / NumPy {_faster(w1['compiled_vs_numpy'])} "
+        f"(target <= {COMPILED_NUMPY_TARGET:g}x), plain / compiled "
+        f"{_faster(w1['plain_vs_compiled'])} (target >= 300x); gradients equal to "
+        f"{w1['max_relative_gradient_difference']:.1e}",
+        f"* digits, {digits['epochs']:.0f} epochs in batches of {digits['batch_size']:.0f} with "
+        f"Adam: compiled training {seconds(digits['compiled_seconds'])}, "
+        f"{digits['test_accuracy']:.1%} test accuracy (compiled in "
+        f"{seconds(digits['compile_cpu_seconds'])})",
+    ]
+    if "torch_seconds" in digits:
+        lines.append(
+            f"* the same training in PyTorch float64 (`torch.nn.Linear`, `torch.optim.Adam`, the "
+            f"same weights and batches): {seconds(digits['torch_seconds'])}, "
+            f"{digits['torch_test_accuracy']:.1%} test accuracy; compiled / PyTorch "
+            f"{_faster(digits['compiled_vs_torch'])}"
+        )
+    lines.append(
+        f"* compiling a graph of {big['nodes']:,.0f} nodes: {big['compile_cpu_seconds']:.2f} s "
+        f"with the default checks, {big['compile_cpu_seconds_unverified']:.2f} s with "
+        f"verify=False (one plain call of the function: {big['one_function_call_cpu_seconds']:.2f} s)"
+    )
+    lines += torch_backend_lines(targets.get("torch_backend"))
+    return "\n".join(lines)
 
 
 def torch_backend_lines(torch_backend: dict[str, Any] | None) -> list[str]:
@@ -562,8 +755,8 @@ def torch_backend_lines(torch_backend: dict[str, Any] | None) -> list[str]:
 
 
 def gc_figures(results: dict[str, Any]) -> dict[str, str]:
-    """Figures quoted in the closing explanation."""
-    figures = {"loop_share": "?", "micrograd_share": "?", "loop_vs_micrograd": "?"}
+    """Figures quoted in the closing explanation (paired ratios, like for like)."""
+    figures = {"loop_share": "?", "micrograd_share": "?", "on_ratio": "?", "off_ratio": "?"}
     w1 = results.get("w1")
     if not w1:
         return figures
@@ -572,10 +765,11 @@ def gc_figures(results: dict[str, Any]) -> dict[str, str]:
         figures["loop_share"] = f"{engines[CHECK_REFERENCE]['collector_share']:.0%}"
     if "micrograd" in engines:
         figures["micrograd_share"] = f"{engines['micrograd']['collector_share']:.0%}"
-        if CHECK_REFERENCE in engines:
-            slow = engines["micrograd"]["times"]["step"]["median"]
-            fast = engines[CHECK_REFERENCE]["times"]["step"]["median"]
-            figures["loop_vs_micrograd"] = f"{slow / fast:.1f}x"
+    for name, slow, fast in (("on_ratio", "micrograd", CHECK_REFERENCE),
+                             ("off_ratio", "micrograd_off", "autograd_core_off")):
+        summary = paired_ratio(w1["per_repeat"], slow, fast)
+        if summary:
+            figures[name] = f"{summary['median']:.1f}x"
     return figures
 
 
@@ -583,65 +777,44 @@ W1_NOTES = """\
 How nodes are counted: this project and micrograd count `Value` objects (leaves, including the
 constants made from plain numbers, and interior nodes), DeZero its `Variable`s, PyTorch its
 autograd nodes (`grad_fn` objects and one `AccumulateGrad` per parameter; plain numbers are not
-nodes). The engines make different numbers of nodes for the same math: this project's neuron is
-one n-ary `sum` node over its `mul` nodes, micrograd's and DeZero's a chain of additions; the
-PyTorch model uses `torch.stack(...).sum()`, its own n-ary sum, which is faster than a chain of
-additions. So ns/node is per node *of that engine's graph*; the ratio column compares whole steps
-(the same math) and is what a user waits for. "autograd_core (collector on)" is the hand-written
-loop of the README, with Python's garbage collector on (the default); "autograd_core (collector
-paused, as nn.fit)" is the same step inside `nn`'s `collector_paused()`, which is how `nn.fit`
-runs every mini-batch. The compiled batch mode runs forward and backward as one call, so only its
-whole step is shown."""
+nodes), the tape its tuples. The engines make different numbers of nodes for the same math: this
+project's neuron is one n-ary `sum` node over its `mul` nodes (so is the tape's),
+micrograd's and DeZero's a chain of additions; the PyTorch model uses `torch.stack(...).sum()`,
+its own n-ary sum. So ns/node is per node *of that engine's graph*; the ratio column compares
+whole steps (the same math) and is what a user waits for. The *pure-Python tape* is the floor: a
+hand-written list of one tuple per node (parents' positions and local derivatives), no objects
+per node, nodes already in a valid order, backward one loop (`benchmarks/engines/tape_engine.py`).
+"collector paused per step" is this project inside `nn`'s `collector_paused()`, which is how
+`nn.fit` runs every mini-batch; it is compared with this project with the collector off. The
+compiled batch mode runs forward and backward as one call (its forward column holds both)."""
 
 WHERE_THE_TIME_GOES = """\
 ## Where the time goes
 
 Measured with `cProfile` and the garbage collector's own callbacks (the *GC share* column):
 
-* **micrograd** spends {micrograd_share} of its step inside the cyclic garbage collector. Every
-  operation stores a closure that refers back to its output node, so every node sits in a
-  reference cycle: nothing is freed when a step's graph is dropped, and the collector's full
-  collections walk and then tear down hundreds of thousands of nodes per step. Its forward pass
-  is where this happens (collections are triggered by allocations).
+* **micrograd** spends {micrograd_share} of its step inside the cyclic garbage collector at
+  default settings. Every operation stores a closure that refers back to its output node, so
+  every node sits in a reference cycle: nothing is freed when a step's graph is dropped, and the
+  collector's full collections walk and then tear down hundreds of thousands of nodes per step.
 * **This project's graphs have no reference cycles** (a node refers to its parents, never to
   its children or itself), so reference counting frees a step's graph the moment it is dropped
   and memory does not grow even with the collector switched off (W3). But the collector still
   runs: it is triggered by the number of new objects, and its full collections walk every live
-  node of the graph being built. In the hand-written loop this costs {loop_share} of the step;
-  the loop is {loop_vs_micrograd} faster than micrograd there. `nn.fit` pauses the collector for
-  each step (and restores the user's setting on every exit path), as `backward()` does for its
-  own walk; that is the "collector paused" row.
-* The same collector explains W2 with the collector on: the cost per link rises from short to
-  long chains and then stays level. CPython runs a full collection each time the number of
-  long-lived objects has grown by a quarter, and each one walks the whole chain built so far, so
-  on a long chain the collector's work is a fixed multiple of the number of nodes (still linear,
-  but about half of the time). With the collector paused, every step of the engine touches each
-  node a fixed number of times (build, walk, chain rule, release), so its cost is linear; what
-  still moves the cost per link is memory: a chain of 10,000 links (a few MB) stays in the CPU's
-  caches, one of 1,000,000 links (about 600 MB) does not, and on this shared machine that
-  difference came out between 1.1x and 1.7x in different runs.
-* The engine's own hot path was profiled and reworked: each operator is made from its row of
-  the operation table with the node built inline (one Python call fewer per node), `backward()`
-  skips nodes whose gradient is 0 (the parts of a graph behind inactive relus) and writes out the
-  chain rule for one and two parents instead of going through `zip()`, and `topological_order`
-  writes out the one- and two-parent cases. Measured before and after in one process, taking
-  turns: the forward pass about 10% faster, the backward pass about a third faster.
-* What is left is Python itself. One `w * x` node costs, on this machine (timeit, best of 11):
-  about 190 ns for Python to find and call `Value.__mul__` (an operator on a Python class),
-  290 ns to create the node object and fill its seven slots, 140 ns for the two calls of the
-  row (`forward`, `local_grads`) and about 200 ns for the rest (checking the operand, reading
-  the inputs, the grad-mode switch). Dropping the graph costs about as much again in
-  deallocation (the *release* phase, part of every step). The next big step would not be
-  faster nodes but fewer: a neuron is n `mul` nodes and one `sum` node, and a fused dot-product
-  row would make it one node, but that changes the graphs `nn` builds (and draws), so it is left
-  as a proposal.
-* The ratios move with the machine: on this shared virtual machine the same code measured 17x
-  to 27x against micrograd in runs an hour apart (micrograd's time is mostly memory traffic in
-  the collector, this project's mostly interpreter work, and the host's load shifts the two
-  differently). Within one run the engines take turns, so the ratios of a run belong together.
+  node of the graph being built. In the hand-written loop at default settings this costs
+  {loop_share} of the step.
+* Like for like, this project is {on_ratio} faster than micrograd with both at default settings,
+  and {off_ratio} with both collectors off (paired medians of this run, W1).
+* The same collector explains W2 with the collector on: CPython runs a full collection each time
+  the number of long-lived objects has grown by a quarter, and each one walks the whole chain
+  built so far, so the cost per link rises from short to long chains.
+* The floor: the pure-Python tape does the same arithmetic with one tuple per node and no
+  objects, so the distance between it and this project (collector off) is what the engine's
+  node objects, operator dispatch and graph walk cost.
 * **DeZero**'s backward pass keeps its pending functions in a list that it sorts again after
   every insertion; on a wide graph (100 samples side by side) that list is long, and the
-  backward pass grows quadratically with the batch: most of its W1 time is there.
+  backward pass grows quadratically with the batch: most of its W1 time is there. Its graphs
+  have no cycles and its collector share is 0%, so it is not run again with the collector off.
 * **PyTorch** pays a fixed cost of microseconds per operation (dispatch, tensor allocation,
   autograd bookkeeping) that is meant to be spread over large tensors; on 0-d tensors it
   dominates."""

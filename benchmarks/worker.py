@@ -26,12 +26,20 @@ class EngineTimeout(EngineError):
     """A request did not finish within its time limit; the worker was stopped."""
 
 
-def serve(connection: Connection, module_name: str, variant: str) -> None:
-    """The worker's loop: build the engine, then answer requests until told to stop."""
+def serve(connection: Connection, module_name: str, variant: str, collector: str = "on") -> None:
+    """The worker's loop: build the engine, then answer requests until told to stop.
+
+    With ``collector="off"`` the cyclic garbage collector is switched off for
+    the whole process before anything is imported.
+    """
+    import gc
     import importlib
 
+    if collector == "off":
+        gc.disable()
     try:
         engine = importlib.import_module(module_name).make_engine(variant)
+        engine.collector_off = collector == "off"
     except BaseException as error:  # noqa: BLE001 - reported to the parent, then exit
         connection.send(("error", f"{type(error).__name__}: {error}", traceback.format_exc()))
         return
@@ -67,7 +75,7 @@ class EngineWorker:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
         self._process = context.Process(
-            target=serve, args=(child, spec.module, spec.variant), daemon=True
+            target=serve, args=(child, spec.module, spec.variant, spec.collector), daemon=True
         )
         self._process.start()
         child.close()

@@ -14,7 +14,13 @@ Fairness rules, applied everywhere:
   order, so a busy moment on the shared machine hits all of them alike;
 * a *budget* of CPU seconds per engine and workload: an engine that has used
   it up after its first repeat is not repeated (its count of repeats says so);
-* medians, and the min-max spread, of per-repeat figures.
+* medians, and the min-max spread, of per-repeat figures;
+* one definition of a ratio: engine A against engine B is the median, with
+  the min-max spread, of A's time / B's time *within each repeat* (the two ran
+  one after the other), over the repeats both ran
+  (:func:`benchmarks.measure.paired_ratio`);
+  each engine is compared with this project at the same collector setting
+  (:func:`benchmarks.engines.reference_of`).
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.engines import CHECK_REFERENCE, REFERENCE
-from benchmarks.measure import Summary
+from benchmarks.engines import CHECK_REFERENCE, reference_of
+from benchmarks.measure import Summary, paired_ratio
 from benchmarks.problems import MLPProblem
 from benchmarks.worker import EngineTimeout, EngineWorker
 
@@ -48,6 +54,7 @@ class Settings:
     w1_points: int = 100
     w2_links: tuple[int, ...] = (10_000, 100_000, 1_000_000)
     w3_links: int = 250_000
+    w3_target_links: int = 1_000_000
     growth_steps: int = 100
     w4_images: int | None = None
     w4_budget_seconds: float = 240.0
@@ -65,6 +72,7 @@ QUICK = Settings(
     w1_points=20,
     w2_links=(1_000, 10_000, 100_000),
     w3_links=25_000,
+    w3_target_links=100_000,
     growth_steps=20,
     w4_images=64,
     w4_budget_seconds=20.0,
@@ -138,16 +146,13 @@ def _summaries(samples: dict[str, list[float]]) -> dict[str, dict[str, float]]:
     return {name: Summary.of(values).as_dict() for name, values in samples.items() if values}
 
 
-def _paired_ratios(
-    per_repeat: dict[str, dict[int, float]], reference: str
-) -> dict[str, dict[str, float]]:
-    """Per engine: median and spread of (engine time / reference time) within each repeat."""
+def _paired_ratios(per_repeat: dict[str, dict[int, float]]) -> dict[str, dict[str, float]]:
+    """Per engine: :func:`paired_ratio` against this project at the same collector setting."""
     ratios = {}
-    base = per_repeat.get(reference, {})
-    for key, times in per_repeat.items():
-        pairs = [times[r] / base[r] for r in times if r in base and base[r] > 0.0]
-        if pairs:
-            ratios[key] = Summary.of(pairs).as_dict()
+    for key in per_repeat:
+        found = paired_ratio(per_repeat, key, reference_of(key))
+        if found is not None:
+            ratios[key] = found
     return ratios
 
 
@@ -173,6 +178,7 @@ def run_w1(
     }
     phases: dict[str, dict[str, list[float]]] = {key: {} for key in agreeing}
     step_by_repeat: dict[str, dict[int, float]] = {key: {} for key in agreeing}
+    gradient_by_repeat: dict[str, dict[int, float]] = {key: {} for key in agreeing}
     spent = dict.fromkeys(agreeing, 0.0)
     collector = dict.fromkeys(agreeing, 0.0)
     timed_out: dict[str, str] = {}
@@ -196,6 +202,12 @@ def run_w1(
             spent[key] += step_cpu
             collector[key] += sum(r["times"]["step"]["collector"] for r in results)
             step_by_repeat[key][repeat] = step_cpu / count
+            gradient_by_repeat[key][repeat] = sum(
+                r["times"][phase]["cpu"]
+                for r in results
+                for phase in ("forward", "backward", "forward_backward")
+                if phase in r["times"]
+            ) / count
         log(f"  repeat {repeat + 1}/{settings.repeats} done")
     engines = {}
     for key in agreeing:
@@ -217,11 +229,17 @@ def run_w1(
             "points": len(problem.inputs),
             "parameters": problem.parameter_count,
             "learning_rate": problem.learning_rate,
+            "loss": problem.loss,
+            "l2_alpha": problem.l2_alpha,
+            "decay_steps": problem.decay_steps,
         },
         "check": {k: v for k, v in check.items() if k != "checks"},
         "engines": engines,
-        "timed_out": timed_out,
-        "ratios": _paired_ratios(step_by_repeat, REFERENCE),
+        "timed_out": {k: v for k, v in timed_out.items() if k not in engines},
+        "stopped_later": {k: v for k, v in timed_out.items() if k in engines},
+        "per_repeat": step_by_repeat,
+        "per_repeat_gradient": gradient_by_repeat,
+        "ratios": _paired_ratios(step_by_repeat),
     }
 
 
@@ -304,10 +322,11 @@ def run_w4(
         },
         "check": {k: v for k, v in check.items() if k != "checks"},
         "engines": engines,
-        "timed_out": timed_out,
-        "ratios": _paired_ratios(
-            by_repeat, REFERENCE if REFERENCE in by_repeat else CHECK_REFERENCE
-        ),
+        # an engine that timed out in a later repeat keeps its row (with a note), never two rows
+        "timed_out": {k: v for k, v in timed_out.items() if k not in engines},
+        "stopped_later": {k: v for k, v in timed_out.items() if k in engines},
+        "per_repeat": by_repeat,
+        "ratios": _paired_ratios(by_repeat),
     }
 
 
@@ -383,6 +402,15 @@ def run_w3(
                 entry[method] = worker.call("chain_memory", links=settings.w3_links, method=method)
         chains[key] = entry
         log(f"  {key} measured")
+    target = None
+    if CHECK_REFERENCE in keys:
+        with start_worker(CHECK_REFERENCE) as worker:
+            target = {
+                "links": settings.w3_target_links,
+                "nodes_per_link": worker.call("nodes_per_link"),
+                "rss": worker.call("chain_memory", links=settings.w3_target_links, method="rss"),
+            }
+        log(f"  {CHECK_REFERENCE}: RSS of a chain of {settings.w3_target_links:,} links measured")
     growth = {}
     for key, steps in ((CHECK_REFERENCE, settings.growth_steps), ("micrograd", 3)):
         if key not in keys:
@@ -391,4 +419,4 @@ def run_w3(
             worker.call("load", problem=problem)
             growth[key] = worker.call("growth", steps=steps)
         log(f"  growth over {steps} steps, collector off: {key} measured")
-    return {"links": settings.w3_links, "chains": chains, "growth": growth}
+    return {"links": settings.w3_links, "chains": chains, "growth": growth, "target_chain": target}

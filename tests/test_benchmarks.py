@@ -31,8 +31,16 @@ TINY = Settings(
     w4_images=8,
     w4_budget_seconds=10.0,
     numerical_parameters=6,
-    engines=("autograd_core", "autograd_core_fit", "compiled", "micrograd", "numpy"),
+    engines=(
+        "autograd_core", "autograd_core_off", "autograd_core_fit", "compiled", "micrograd",
+        "micrograd_off", "micrograd_deep", "tape", "tape_off", "numpy",
+    ),
 )
+
+
+def taking_part(workload: str) -> set[str]:
+    """The TINY engines that run ``workload``."""
+    return {key for key in TINY.engines if workload in engine_spec(key).workloads}
 
 
 def quiet(message: str) -> None:
@@ -51,9 +59,10 @@ def test_every_workload_runs_and_every_engine_agrees(tiny_results: dict) -> None
         assert workload in tiny_results
     for workload in ("w1", "w4"):
         check = tiny_results[workload]["check"]
-        assert set(check["engines"]) == set(TINY.engines)
+        assert set(check["engines"]) == taking_part(workload)
         assert all(entry["agrees"] for entry in check["engines"].values())
-        assert set(tiny_results[workload]["engines"]) == set(TINY.engines)
+        assert set(tiny_results[workload]["engines"]) == taking_part(workload)
+    assert "micrograd_deep" not in tiny_results["w1"]["engines"]
 
 
 def test_w1_reports_phases_nodes_and_ratios(tiny_results: dict) -> None:
@@ -64,8 +73,36 @@ def test_w1_reports_phases_nodes_and_ratios(tiny_results: dict) -> None:
     for phase in ("forward", "backward", "update", "release", "step"):
         summary = ours["times"][phase]
         assert summary["low"] <= summary["median"] <= summary["high"]
-    assert w1["ratios"]["autograd_core_fit"]["median"] == pytest.approx(1.0)
-    assert w1["engines"]["autograd_core_fit"]["collector_share"] == 0.0
+    # every ratio is against this project at the same collector setting
+    assert w1["ratios"]["autograd_core"]["median"] == pytest.approx(1.0)
+    assert w1["ratios"]["autograd_core_off"]["median"] == pytest.approx(1.0)
+    for key in ("autograd_core_off", "autograd_core_fit", "micrograd_off", "tape_off"):
+        assert w1["engines"][key]["collector_share"] == 0.0
+    assert w1["engines"]["micrograd"]["collector_share"] > 0.0
+    assert set(w1["per_repeat"]) == set(w1["engines"])
+    assert w1["problem"]["loss"] == "hinge_l2"
+
+
+def test_w1_is_micrograds_demo_loss() -> None:
+    """The hinge loss averaged plus alpha * sum p**2, checked against plain floats."""
+    problem = w1_problem(7)
+    engine = AutogradCoreEngine("loop")
+    engine.load(problem)
+    loss = engine.forward(problem.inputs, problem.targets).data
+
+    def score(x: list[float]) -> float:
+        activations = x
+        for index, layer in enumerate(problem.weights):
+            sums = [sum(w * a for w, a in zip(row, activations)) + row[-1] for row in layer]
+            last = index == len(problem.weights) - 1
+            activations = sums if last else [max(v, 0.0) for v in sums]
+        return activations[0]
+
+    hinge = [max(1.0 - t[0] * score(x), 0.0) for x, t in zip(problem.inputs, problem.targets)]
+    squares = sum(p * p for layer in problem.weights for row in layer for p in row)
+    assert loss == pytest.approx(sum(hinge) / len(hinge) + 1e-4 * squares, rel=1e-12)
+    assert problem.learning_rate_at(0) == 1.0 and problem.learning_rate_at(50) == pytest.approx(0.55)
+    assert problem.learning_rate_at(100) == 1.0
 
 
 def test_chain_gradients_agree_and_micrograd_fails_by_recursion(tiny_results: dict) -> None:
@@ -74,6 +111,8 @@ def test_chain_gradients_agree_and_micrograd_fails_by_recursion(tiny_results: di
     failure = w2["failures"]["micrograd"]
     assert failure["links"] == 2_000 and failure["failure"].startswith("RecursionError")
     assert "autograd_core" not in w2["failures"]
+    # with the recursion limit and the thread stack raised, micrograd gets through
+    assert "micrograd_deep" not in w2["failures"] and "micrograd_deep" in w2["sizes"]["2000"]
     for size in w2["sizes"].values():
         for entry in size.values():
             assert entry["gradient_difference"] <= 1e-12

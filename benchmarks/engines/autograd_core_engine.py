@@ -1,9 +1,14 @@
-"""This project, used as its README teaches: ``nn.MLP``, an ``nn`` loss, ``nn.SGD``.
+"""This project, used as its README teaches: ``nn.MLP``, ``Value`` arithmetic, ``nn.SGD``.
+
+W1's loss is micrograd's demo loss written with this project's operators
+(``(1 + -y * score).relu()`` per sample, ``Value.sum`` for the mean and the L2
+term); W4's is ``nn.mean_squared_error``.
 
 Two variants:
 
 * ``"loop"``: the hand-written training loop of the README, with the garbage
-  collector as the user has it (on, by default);
+  collector as the worker has it (on by default; off in the "collector off"
+  rows, see :mod:`benchmarks.engines.base`);
 * ``"fit"``: the same step inside ``nn``'s ``collector_paused()``, which is
   how ``nn.fit`` runs every mini-batch (the collector is paused for the step
   and the user's setting restored afterwards). For the deep chain (W2), the
@@ -66,7 +71,16 @@ class AutogradCoreEngine(Engine):
             return super().chain(links)
 
     def forward(self, inputs: list[list[float]], targets: list[list[float]]) -> Value:
-        model, loss_function = self.model, self.loss_function
+        model = self.model
+        problem = self.problem
+        assert problem is not None
+        if problem.loss == "hinge_l2":
+            scores = [model(x)[0] for x in inputs]
+            losses = [(1 + -t[0] * score).relu() for t, score in zip(targets, scores)]
+            data_loss = Value.sum(losses) * (1.0 / len(losses))
+            reg_loss = problem.l2_alpha * Value.sum([p * p for p in self.parameters])
+            return data_loss + reg_loss
+        loss_function = self.loss_function
         losses = [loss_function(model(x), t) for x, t in zip(inputs, targets)]
         return Value.sum(losses) / len(losses)
 
@@ -75,6 +89,7 @@ class AutogradCoreEngine(Engine):
         loss.backward()
 
     def update(self) -> None:
+        self.optimizer.lr = self.learning_rate()
         self.optimizer.step()
 
     def loss_value(self, loss: Value) -> float:

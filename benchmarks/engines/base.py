@@ -11,10 +11,17 @@ A training step is timed in four phases:
 
 * ``forward``: build the graph for the batch, loss included;
 * ``backward``: zero the gradients, then backpropagate;
-* ``update``: p <- p - learning_rate * grad for every parameter;
+* ``update``: p <- p - rate * grad for every parameter (the rate of this
+  step: :meth:`Engine.learning_rate`);
 * ``release``: drop the step's graph (what happens when a training loop
   rebinds ``loss``): engines whose graphs hold reference cycles free nothing
   here and pay later, inside the garbage collector.
+
+Collector settings: a worker runs its engine either at Python's defaults or
+with the cyclic collector switched off for the whole process (``gc.disable()``
+before the engine is built, see :mod:`benchmarks.worker`). With it off, the
+reference cycles some engines make are freed by one ``gc.collect()`` after
+each block of timed steps, outside the timed region (and said so in the report).
 """
 
 from __future__ import annotations
@@ -48,6 +55,9 @@ class Engine:
         self.problem: MLPProblem | None = None
         self._batches: list[Batch] = []
         self._next_batch = 0
+        self.steps_done = 0
+        #: Set by the worker when it switched the collector off for the process.
+        self.collector_off = False
         collector_clock.install()
 
     # ----- to implement -----------------------------------------------------------------
@@ -64,7 +74,7 @@ class Engine:
         raise NotImplementedError
 
     def update(self) -> None:
-        """One SGD step with ``problem.learning_rate``."""
+        """One SGD step with the rate :meth:`learning_rate`."""
         raise NotImplementedError
 
     def loss_value(self, loss: Any) -> float:
@@ -88,11 +98,17 @@ class Engine:
         raise NotImplementedError
 
     # ----- shared: training steps -------------------------------------------------------
+    def learning_rate(self) -> float:
+        """The SGD rate of the current step (W1 decays it as micrograd's demo does)."""
+        assert self.problem is not None, "load() a problem first"
+        return self.problem.learning_rate_at(self.steps_done)
+
     def load(self, problem: MLPProblem) -> dict[str, Any]:
         """Build the model for ``problem`` and say how it was made."""
         self.problem = problem
         self._batches = problem.batches()
         self._next_batch = 0
+        self.steps_done = 0
         self.build(problem)
         return {"label": self.label, "variant": self.variant, "graph_note": self.graph_note}
 
@@ -148,6 +164,9 @@ class Engine:
             inputs, targets = self._batches[self._next_batch]
             self._next_batch = (self._next_batch + 1) % len(self._batches)
             results.append(self.step(inputs, targets))
+            self.steps_done += 1
+        if self.collector_off:
+            gc.collect()  # collector off: free this block's cycles, outside the timed steps
         return results
 
     # ----- shared: the deep chain (W2) and memory (W3) ----------------------------------

@@ -73,7 +73,21 @@ class DezeroEngine(Engine):
             x = outputs
         return x
 
+    def _chain_sum(self, terms: list[Any]) -> Any:
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
+
     def forward(self, inputs: list[list[float]], targets: list[list[float]]) -> Any:
+        problem = self.problem
+        assert problem is not None
+        if problem.loss == "hinge_l2":
+            scores = [self._model([self._scalar(v) for v in x])[0] for x in inputs]
+            losses = [self.relu(1 + -t[0] * score) for t, score in zip(targets, scores)]
+            data_loss = self._chain_sum(losses) * (1.0 / len(losses))
+            reg_loss = problem.l2_alpha * self._chain_sum([p * p for p in self.parameters])
+            return data_loss + reg_loss
         losses = []
         for x, t in zip(inputs, targets):
             outputs = self._model([self._scalar(v) for v in x])
@@ -93,7 +107,7 @@ class DezeroEngine(Engine):
         loss.backward()
 
     def update(self) -> None:
-        learning_rate = self.problem.learning_rate  # type: ignore[union-attr]
+        learning_rate = self.learning_rate()
         for p in self.parameters:
             p.data -= learning_rate * p.grad.data
 

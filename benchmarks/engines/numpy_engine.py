@@ -44,22 +44,39 @@ class NumpyEngine(Engine):
             pre_activations.append(z)
             activation = z if index == last else np.maximum(z, 0.0)
         T = np.asarray(targets, dtype=np.float64)
-        difference = activation - T
-        loss = float(np.mean(difference * difference))
-        return loss, difference, layers_in, pre_activations
+        problem = self.problem
+        assert problem is not None
+        if problem.loss == "hinge_l2":
+            # L = mean_i relu(1 - y_i s_i) + alpha * sum_p p**2
+            margins = 1.0 - T * activation
+            squares = sum(float(np.sum(W * W)) + float(b @ b) for W, b in zip(self.weights, self.biases))
+            loss = float(np.mean(np.maximum(margins, 0.0))) + problem.l2_alpha * squares
+            # dL/ds_i = -y_i / n where the margin is positive
+            output_delta = -T * (margins > 0.0) / len(T)
+        else:
+            difference = activation - T
+            loss = float(np.mean(difference * difference))
+            output_delta = 2.0 * difference / difference.size  # dL/ds for L = mean of squares
+        return loss, output_delta, layers_in, pre_activations
 
     def backward(self, loss: Any) -> None:
-        _, difference, layers_in, pre_activations = loss
-        delta = 2.0 * difference / difference.size  # dL/ds for L = mean of squares
+        _, delta, layers_in, pre_activations = loss
+        problem = self.problem
+        assert problem is not None
+        alpha2 = 2.0 * problem.l2_alpha if problem.loss == "hinge_l2" else 0.0
         gradients = []
         for index in range(len(self.weights) - 1, -1, -1):
-            gradients.append((delta.T @ layers_in[index], delta.sum(axis=0)))
+            gW, gb = delta.T @ layers_in[index], delta.sum(axis=0)
+            if alpha2:
+                gW += alpha2 * self.weights[index]
+                gb += alpha2 * self.biases[index]
+            gradients.append((gW, gb))
             if index > 0:
                 delta = (delta @ self.weights[index]) * (pre_activations[index - 1] > 0.0)
         self.gradients = gradients[::-1]
 
     def update(self) -> None:
-        learning_rate = self.problem.learning_rate  # type: ignore[union-attr]
+        learning_rate = self.learning_rate()
         for W, b, (gW, gb) in zip(self.weights, self.biases, self.gradients):
             W -= learning_rate * gW
             b -= learning_rate * gb

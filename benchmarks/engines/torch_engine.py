@@ -61,6 +61,15 @@ class TorchEngine(Engine):
         return x
 
     def forward(self, inputs: list[list[float]], targets: list[list[float]]) -> Any:
+        problem = self.problem
+        assert problem is not None
+        if problem.loss == "hinge_l2":
+            relu = self.torch.relu
+            scores = [self._model([self._scalar(v) for v in x])[0] for x in inputs]
+            losses = [relu(1 + -t[0] * score) for t, score in zip(targets, scores)]
+            data_loss = self._neuron_sum(losses) * (1.0 / len(losses))
+            reg_loss = problem.l2_alpha * self._neuron_sum([p * p for p in self.parameters])
+            return data_loss + reg_loss
         losses = []
         for x, t in zip(inputs, targets):
             outputs = self._model([self._scalar(v) for v in x])
@@ -74,7 +83,7 @@ class TorchEngine(Engine):
         loss.backward()
 
     def update(self) -> None:
-        learning_rate = self.problem.learning_rate  # type: ignore[union-attr]
+        learning_rate = self.learning_rate()
         with self.torch.no_grad():
             for p in self.parameters:
                 p -= learning_rate * p.grad
