@@ -62,7 +62,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true",
                         help="print the tables only; write no files")
     parser.add_argument("--note", default="",
-                        help="a sentence for the report's run section (e.g. why a run was shortened)")
+                        help="a sentence for the report's run section "
+                        "(e.g. why a run was shortened)")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the report from the saved benchmarks/results.json")
     return parser.parse_args(argv)

@@ -26,6 +26,7 @@ TINY = Settings(
     w4_check_samples=2,
     w1_points=6,
     w2_links=(20, 2_000),
+    w3_target_links=20_000,
     w3_links=20_000,  # large enough that Python's tuple free lists (2,000 per size) are noise
     growth_steps=4,
     w4_images=8,
@@ -101,7 +102,8 @@ def test_w1_is_micrograds_demo_loss() -> None:
     hinge = [max(1.0 - t[0] * score(x), 0.0) for x, t in zip(problem.inputs, problem.targets)]
     squares = sum(p * p for layer in problem.weights for row in layer for p in row)
     assert loss == pytest.approx(sum(hinge) / len(hinge) + 1e-4 * squares, rel=1e-12)
-    assert problem.learning_rate_at(0) == 1.0 and problem.learning_rate_at(50) == pytest.approx(0.55)
+    assert problem.learning_rate_at(0) == 1.0
+    assert problem.learning_rate_at(50) == pytest.approx(0.55)
     assert problem.learning_rate_at(100) == 1.0
 
 

@@ -49,7 +49,9 @@ class NumpyEngine(Engine):
         if problem.loss == "hinge_l2":
             # L = mean_i relu(1 - y_i s_i) + alpha * sum_p p**2
             margins = 1.0 - T * activation
-            squares = sum(float(np.sum(W * W)) + float(b @ b) for W, b in zip(self.weights, self.biases))
+            squares = sum(
+                float(np.sum(W * W)) + float(b @ b) for W, b in zip(self.weights, self.biases)
+            )
             loss = float(np.mean(np.maximum(margins, 0.0))) + problem.l2_alpha * squares
             # dL/ds_i = -y_i / n where the margin is positive
             output_delta = -T * (margins > 0.0) / len(T)
