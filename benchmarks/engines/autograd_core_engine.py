@@ -37,7 +37,7 @@ class AutogradCoreEngine(Engine):
     def __init__(self, variant: str = "loop") -> None:
         super().__init__(variant)
         version = importlib.metadata.version("autograd-core")
-        how = "collector on" if variant == "loop" else "collector paused, as nn.fit runs a step"
+        how = "hand-written loop" if variant == "loop" else "collector paused, as nn.fit runs a step"
         self.label = f"autograd_core {version} ({how})"
 
     def build(self, problem: MLPProblem) -> None:
