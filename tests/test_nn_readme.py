@@ -57,3 +57,15 @@ def test_regularisation_example_prints_what_its_comments_say(capsys: pytest.Capt
     printed = capsys.readouterr().out.split("\n")
     assert printed[0] == "12 22 True"
     assert printed[1] == "0.815"
+
+
+def test_digits_node_count_in_the_text_is_the_graph_size() -> None:
+    """The README's node count for one 8x8 digits image is the size of that graph."""
+    from autograd_core import topological_order
+    from nn import MLP, softmax_cross_entropy
+    from nn.datasets import digits
+
+    X, y = digits()
+    model = MLP(64, [32, 10], activation="tanh", seed=0)
+    count = len(topological_order(softmax_cross_entropy(model(X[0]), int(y[0]))))
+    assert f"{count:,}\nnodes in the graph of one 8x8 image's loss" in _nn_section()
