@@ -35,6 +35,9 @@ def topological_order(root: Value) -> list[Value]:
     visited: set[Value] = set()
     stack: list[Value | None] = [root]
     push, pop, emit, mark = stack.append, stack.pop, order.append, visited.add
+    # The walk reads a node's parents from its slots (``_a``, ``_b``, or the
+    # tuple in ``_more`` for three or more; see autograd_core.value), which is
+    # what ``node.parents`` hands out, without building a tuple per node.
     while stack:
         node = pop()
         if node is _EMIT_NEXT:
@@ -42,26 +45,25 @@ def topological_order(root: Value) -> list[Value]:
             emit(pop())  # type: ignore[arg-type]  # below a marker is always a node
         elif node not in visited:
             mark(node)
-            parents = node.parents
-            if not parents:
-                emit(node)
+            first = node._a
+            if first is None:
+                more = node._more
+                if more is None:  # a leaf
+                    emit(node)
+                    continue
+                push(node)
+                push(_EMIT_NEXT)
+                # Push the parents not yet visited, last first, so that the
+                # first parent is popped (and emitted) first.
+                for parent in reversed(more[0]):
+                    if parent not in visited:
+                        push(parent)
                 continue
             push(node)
             push(_EMIT_NEXT)
-            # Push the parents not yet visited, last first, so that the first
-            # parent is popped (and emitted) first. One and two parents (almost
-            # every node) are written out: a third faster than reversed().
-            if len(parents) == 2:
-                first, second = parents
-                if second not in visited:
-                    push(second)
-                if first not in visited:
-                    push(first)
-            elif len(parents) == 1:
-                if parents[0] not in visited:
-                    push(parents[0])
-            else:
-                for parent in reversed(parents):
-                    if parent not in visited:
-                        push(parent)
+            second = node._b
+            if second is not None and second not in visited:
+                push(second)
+            if first not in visited:
+                push(first)
     return order

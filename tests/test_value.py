@@ -535,3 +535,37 @@ def test_a_fractional_power_of_zero_names_the_infinite_derivative() -> None:
 def test_abs_of_minus_zero_is_zero() -> None:
     """|-0.0| prints as 0.0, not -0.0."""
     assert str(abs(Value(-0.0)).data) == "0.0"
+def test_parents_and_local_grads_read_as_tuples_whatever_the_arity() -> None:
+    """One, two and n parents are kept in slots or a tuple; all read back as tuples in order."""
+    a, b, c = Value(2.0), Value(3.0), Value(5.0)
+    assert (a.parents, a.local_grads) == ((), ())
+    unary = a.tanh()
+    assert unary.parents == (a,) and unary.local_grads == pytest.approx((1 - unary.data**2,))
+    product = a * b
+    assert product.parents == (a, b) and product.local_grads == (3.0, 2.0)
+    square = a * a  # the same parent in both slots
+    assert square.parents == (a, a) and square.local_grads == (2.0, 2.0)
+    total = Value.sum([a, b, c])
+    assert total.parents == (a, b, c) and total.local_grads == (1.0, 1.0, 1.0)
+    with no_grad():
+        untracked = a * b
+    assert (untracked.parents, untracked.local_grads) == ((), ())
+
+
+def test_parents_and_local_grads_can_be_set() -> None:
+    """Setting parents (local derivatives 0 until set) and local_grads works for any arity."""
+    x, y, z = Value(1.0), Value(2.0), Value(3.0)
+    for parents in ((x,), (x, y), (x, y, z)):
+        node = Value(0.0)
+        node.parents = parents
+        assert node.parents == parents and node.local_grads == (0.0,) * len(parents)
+        node.local_grads = tuple(float(k + 2) for k in range(len(parents)))
+        node.grad = 0.0
+        for p in parents:
+            p.grad = 0.0
+        node.backward()
+        assert [p.grad for p in parents] == [float(k + 2) for k in range(len(parents))]
+    with pytest.raises(ValueError, match="one local derivative per parent"):
+        node.local_grads = (1.0,)
+    node.parents = ()
+    assert node.parents == () and node.local_grads == ()
