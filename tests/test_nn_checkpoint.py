@@ -152,3 +152,158 @@ def test_saving_into_a_missing_folder_fails_cleanly(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         save_checkpoint(MLP(2, [1], seed=0), tmp_path / "no" / "such" / "m.json")
     assert os.listdir(tmp_path) == []
+
+
+# ----- hostile files, crashes and permissions (real files and processes) ---------------------
+def _small_model() -> MLP:
+    return MLP(2, [3, 1], seed=0)
+
+
+def test_a_symlink_to_dev_zero_is_refused_quickly(tmp_path: Path) -> None:
+    """An endless device behind a symlink used to be read until memory ran out."""
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/zero")
+    model = _small_model()
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(CheckpointError, match=r"is a character device \(through the link to /dev/zero\), not a regular file"):
+        load_checkpoint(model, link)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_a_fifo_and_a_folder_are_refused_without_blocking(tmp_path: Path) -> None:
+    """A named pipe with no writer would block a plain open(); a folder is not a file."""
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(CheckpointError, match="is a FIFO"):
+        load_checkpoint(_small_model(), fifo)
+    with pytest.raises(CheckpointError, match="is a folder"):
+        load_checkpoint(_small_model(), tmp_path)
+
+
+def test_a_file_above_max_bytes_is_refused_before_reading(tmp_path: Path) -> None:
+    """The size limit is an argument; the default is MAX_CHECKPOINT_BYTES."""
+    model = _small_model()
+    path = save_checkpoint(model, tmp_path / "m.json")
+    size = path.stat().st_size
+    with pytest.raises(CheckpointError, match=rf"has {size:,} bytes, more than max_bytes=100"):
+        load_checkpoint(model, path, max_bytes=100)
+    load_checkpoint(model, path, max_bytes=size)
+    big = tmp_path / "big.json"
+    with open(big, "wb") as file:
+        file.truncate(nn.checkpoint.MAX_CHECKPOINT_BYTES + 1)   # sparse: no disk used
+    with pytest.raises(CheckpointError, match="more than max_bytes=268,435,456"):
+        load_checkpoint(model, big)
+    with pytest.raises(ValueError, match="max_bytes must be an int >= 1"):
+        load_checkpoint(model, path, max_bytes=0)
+
+
+def test_deeply_nested_brackets_are_a_checkpoint_error(tmp_path: Path) -> None:
+    """100,000 '[' used to raise RecursionError out of the JSON decoder."""
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    model = _small_model()
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(CheckpointError, match="nests brackets too deeply"):
+        load_checkpoint(model, path)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_a_checkpoint_of_200000_parameters_loads(tmp_path: Path) -> None:
+    """Loading is linear in the parameters (it rebuilt a set per saved name: 200,000 took hours)."""
+    model = MLP(400, [500], activation="identity", seed=0)     # 200,500 parameters
+    path = save_checkpoint(model, tmp_path / "big.json")
+    other = MLP(400, [500], activation="identity", seed=1)
+    load_checkpoint(other, path)
+    assert [p.data for p in other.parameters()] == [p.data for p in model.parameters()]
+
+
+def test_saved_files_follow_the_umask_and_keep_an_existing_mode(tmp_path: Path) -> None:
+    """A new checkpoint is 0666 & ~umask (was 0600, the temporary file's); a replaced one keeps its mode."""
+    old = os.umask(0o022)
+    try:
+        path = save_checkpoint(_small_model(), tmp_path / "m.json")
+        assert path.stat().st_mode & 0o777 == 0o644
+        os.umask(0o077)
+        assert save_checkpoint(_small_model(), tmp_path / "private.json").stat().st_mode & 0o777 == 0o600
+        path.chmod(0o640)
+        save_checkpoint(_small_model(), path)
+        assert path.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_saving_through_a_symlink_updates_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    """The link stays a link; the file it points to gets the new checkpoint."""
+    real = tmp_path / "store" / "real.json"
+    real.parent.mkdir()
+    save_checkpoint(_small_model(), real)
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    model = MLP(2, [3, 1], seed=5)
+    assert save_checkpoint(model, link) == real
+    assert link.is_symlink() and os.path.realpath(link) == str(real)
+    restored = _small_model()
+    load_checkpoint(restored, link)
+    assert [p.data for p in restored.parameters()] == [p.data for p in model.parameters()]
+    assert not list(tmp_path.glob(".*.tmp")) and not list(real.parent.glob(".*.tmp"))
+
+
+_SAVE_THEN_HANG = """
+import os, sys, time
+import nn.checkpoint
+from nn import MLP, save_checkpoint
+
+def hang(fd):                       # the data is written, the rename not yet done
+    print("inside", flush=True)
+    time.sleep(60)
+
+nn.checkpoint.os.fsync = hang
+save_checkpoint(MLP(2, [3, 1], seed=int(sys.argv[2])), sys.argv[1])
+"""
+
+
+def test_temporary_files_of_saves_killed_with_sigkill_are_removed_by_the_next_save(tmp_path: Path) -> None:
+    """kill -9 during save: the old checkpoint survives, and the next save removes the .NAME.*.tmp left behind."""
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "model.json"
+    first = _small_model()
+    save_checkpoint(first, path)
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for seed in (1, 2, 3):
+        child = subprocess.Popen(
+            [sys.executable, "-c", _SAVE_THEN_HANG, str(path), str(seed)],
+            stdout=subprocess.PIPE, text=True, env=environment,
+        )
+        assert child.stdout is not None and child.stdout.readline().strip() == "inside"
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    left = sorted(tmp_path.glob(".model.json.*.tmp"))
+    assert len(left) == 3 and all(f.stat().st_size > 0 for f in left)
+    restored = _small_model()
+    load_checkpoint(restored, path)                      # the previous checkpoint survived
+    assert [p.data for p in restored.parameters()] == [p.data for p in first.parameters()]
+    save_checkpoint(first, path)
+    assert not list(tmp_path.glob(".model.json.*.tmp"))
+
+
+def test_a_save_in_progress_in_another_process_is_not_disturbed(tmp_path: Path) -> None:
+    """The cleanup skips a temporary file whose writer is alive (it holds the file's lock)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "model.json"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SAVE_THEN_HANG, str(path), "1"],
+        stdout=subprocess.PIPE, text=True, env=environment,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "inside"
+        save_checkpoint(_small_model(), path)
+        assert len(list(tmp_path.glob(".model.json.*.tmp"))) == 1
+    finally:
+        child.kill()
+        child.wait(10)
