@@ -12,7 +12,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch", reason="pip install torch")
@@ -92,6 +92,9 @@ def test_random_mlps_give_the_numpy_results(
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 100_000), batch=st.integers(1, 6), size=st.integers(1, 25))
+# An add whose gradient is passed on into rows of the same store it is read
+# from: torch refuses overlapping writes that NumPy buffers by itself.
+@example(seed=77066, batch=1, size=17)
 def test_random_graphs_give_the_numpy_results(seed: int, batch: int, size: int) -> None:
     """Shared subexpressions, gathered and repeated rows: the torch backend still equals NumPy."""
     parameters = [Value(random.Random(seed + k).uniform(-1, 1)) for k in range(3)]

@@ -101,6 +101,11 @@ class TorchBackend:
         unique = self.index(np.unique(rows))
 
         def put(store: Tensor, flat: Any, assign: bool) -> None:
+            # The contribution can be a view of this very store (an add node
+            # passes its own grad rows on unchanged). NumPy buffers such
+            # overlapping writes itself; torch refuses them, so copy first.
+            if flat.untyped_storage().data_ptr() == store.untyped_storage().data_ptr():
+                flat = flat.clone()
             if distinct:
                 if assign:
                     store[index] = flat
