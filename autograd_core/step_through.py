@@ -55,6 +55,7 @@ from autograd_core.wording import (
     format_number,
     forward_equation,
     local_derivative_formula,
+    local_derivative_in_names,
     say,
 )
 
@@ -129,6 +130,7 @@ def _frames(facts: GraphFacts, precision: int) -> list[Frame]:
         cells=((root_i, "grad", say("grad_cell", value=number(1.0))),),
     ))
     steps = backward_steps(root)
+    by_node = {node: names[i] for node, i in index.items()}
     counts: dict[int, int] = {}
     for step in steps:
         counts[index[step.parent]] = counts.get(index[step.parent], 0) + 1
@@ -147,7 +149,7 @@ def _frames(facts: GraphFacts, precision: int) -> list[Frame]:
         caption = say("step_update" if len(terms) == 1 else "step_update_more", **values)
         why = say(
             "step_why", operation=_call(step.node, names, index),
-            formula=_derivative_words(step), **values,
+            derivative=_derivative_words(step, by_node), **values,
         )
         count = counts[p]
         if count > 1 and len(terms) < count:
@@ -190,8 +192,17 @@ def _call(node: Value, names: list[str], index: Mapping[Value, int]) -> str:
     return f"{node.op}({', '.join(names[index[p]] for p in node.parents)})"
 
 
-def _derivative_words(step: BackwardStep) -> str:
-    return local_derivative_formula(step.node, step.slot)
+def _derivative_words(step: BackwardStep, names: Mapping[Value, str]) -> str:
+    """The local derivative in the graph's own names, as ``explain`` writes it:
+    ``x = 5 (I = w * x)``; the table's generic formula where there is none
+    (``1 (sum: dy/dxi = 1 for every i)``)."""
+    number = format_number(step.local)
+    named = local_derivative_in_names(step.node, step.slot, names)
+    if named is None:
+        return f"{number} ({local_derivative_formula(step.node, step.slot)})"
+    derivative, forward = named
+    value = number if derivative == number else f"{derivative} = {number}"
+    return f"{value} ({forward})"
 
 
 def _neurons(

@@ -34,8 +34,8 @@ MESSAGES: Mapping[str, str] = {
         "{parent}.grad += {local} * {upstream} -> {before} + {term} = {after}"
     ),
     "step_why": (
-        "{node} = {operation}: the local derivative d{node}/d{parent} = {local} "
-        "({formula}) times the upstream gradient d{root}/d{node} = {upstream}."
+        "{node} = {operation}: the local derivative d{node}/d{parent} = {derivative} "
+        "times the upstream gradient d{root}/d{node} = {upstream}."
     ),
     "contribution": "Contribution {number} of {count} to {parent}.grad.",
     "contribution_last": (
