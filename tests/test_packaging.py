@@ -6,10 +6,14 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tomllib
 from pathlib import Path
 
 import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser from PyPI (the dev extra installs it)
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
