@@ -338,6 +338,17 @@ def node_fill(facts: GraphFacts, i: int) -> str:
     return LEAF_FILL if not node.parents else "white"
 
 
+def _check_drawing_options(direction: str, precision: int) -> None:
+    """Refuse an unknown ``direction`` or a ``precision`` below 1 (ValueError)."""
+    if direction not in _DIRECTIONS:
+        raise ValueError(
+            f"draw_graph: direction must be 'LR' (left-right) or 'TB' (top-bottom), "
+            f"got {direction!r}."
+        )
+    if precision < 1:
+        raise ValueError(f"draw_graph: precision must be at least 1, got {precision}.")
+
+
 def build_diagram(
     facts: GraphFacts,
     *,
@@ -359,13 +370,7 @@ def build_diagram(
     Raises:
         ValueError: An unknown ``direction`` or a ``precision`` below 1.
     """
-    if direction not in _DIRECTIONS:
-        raise ValueError(
-            f"draw_graph: direction must be 'LR' (left-right) or 'TB' (top-bottom), "
-            f"got {direction!r}."
-        )
-    if precision < 1:
-        raise ValueError(f"draw_graph: precision must be at least 1, got {precision}.")
+    _check_drawing_options(direction, precision)
     if show_local_grads is None:
         show_local_grads = show_grad
     order, names, index = facts.order, facts.names, facts.index
@@ -555,13 +560,7 @@ def draw_graph(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: root must be a Value, got {type(root).__name__}.")
-    if direction not in _DIRECTIONS:
-        raise ValueError(
-            f"draw_graph: direction must be 'LR' (left-right) or 'TB' (top-bottom), "
-            f"got {direction!r}."
-        )
-    if precision < 1:
-        raise ValueError(f"draw_graph: precision must be at least 1, got {precision}.")
+    _check_drawing_options(direction, precision)
     facts = describe_graph(root, model=model, groups=groups, max_nodes=max_nodes)
     return build_diagram(
         facts, direction=direction, show_grad=show_grad,
