@@ -14,6 +14,7 @@ from autograd_core.gradcheck import GradcheckResult, gradcheck, numerical_grad, 
 from autograd_core.gradcheck import gradgradcheck
 from autograd_core.graph import topological_order
 from autograd_core.higher_order import gradients
+from autograd_core.languages import get_language, in_language, set_language
 from autograd_core.opcheck import OperationReport, check_operation
 from autograd_core.ops import OPERATIONS, Operation
 from autograd_core.value import Value
@@ -43,13 +44,16 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "get_language",
     "gradients",
     "hessian",
+    "in_language",
     "is_grad_enabled",
     "jvp",
     "no_grad",
     "numerical_grad",
     "save_graph",
+    "set_language",
     "step_through",
     "StepThrough",
     "step_size",
