@@ -20,7 +20,7 @@ from typing import SupportsIndex
 import numpy as np
 
 from autograd_core import Value
-from nn.init import SeedLike, check_activation, initial_weights, make_rng
+from nn.init import InitLike, SeedLike, check_activation, check_init, initial_weights, make_rng
 from nn.module import Module
 
 #: What a layer or neuron accepts as input: numbers or Values (a list, tuple or 1-D array).
@@ -162,6 +162,9 @@ class Neuron(Module):
         activation: ``"tanh"``, ``"sigmoid"``, ``"relu"`` or ``"identity"``.
         fan_out: Neurons in the surrounding layer (Xavier/Glorot uses it; see :mod:`nn.init`).
         seed: Int seed or NumPy Generator for the initial weights; None for fresh randomness.
+        init: How the weights are drawn: ``"auto"`` (default: Xavier/Glorot for tanh,
+            sigmoid and identity, He for relu), ``"xavier"``, ``"he"``, ``"zeros"``, or a
+            number s > 0 (uniform with standard deviation s); see :mod:`nn.init`.
 
     Attributes:
         weights: ``nin`` parameter Values, w1..wn.
@@ -169,16 +172,26 @@ class Neuron(Module):
         activation: The activation's name.
 
     Raises:
-        ValueError: ``nin`` < 1 or an unknown activation.
+        ValueError: ``nin`` < 1, an unknown activation or a bad ``init``.
+        TypeError: ``init`` is neither a name nor a number.
     """
 
     def __init__(
-        self, nin: int, activation: str = "tanh", *, fan_out: int = 1, seed: SeedLike = None
+        self,
+        nin: int,
+        activation: str = "tanh",
+        *,
+        fan_out: int = 1,
+        seed: SeedLike = None,
+        init: InitLike = "auto",
     ) -> None:
         nin = _count(nin, "nin", "Neuron")
         self.activation = check_activation(activation)
+        init = check_init(init, "Neuron")
         rng = make_rng(seed)
-        self.weights = [Value(w) for w in initial_weights(nin, activation, fan_out=fan_out, rng=rng)]
+        self.weights = [
+            Value(w) for w in initial_weights(nin, activation, fan_out=fan_out, rng=rng, init=init)
+        ]
         self.bias = Value(0.0)
         self._activate = ACTIVATION_FUNCTIONS[activation]
 
@@ -210,17 +223,31 @@ class Layer(Module):
         nout: Number of neurons (outputs).
         activation: Activation of every neuron.
         seed: Int seed or NumPy Generator for the initial weights; None for fresh randomness.
+        init: How the weights are drawn (``"auto"``, ``"xavier"``, ``"he"``, ``"zeros"`` or a
+            standard deviation > 0; see :class:`Neuron` and :mod:`nn.init`).
 
     Raises:
-        ValueError: ``nin`` or ``nout`` < 1, or an unknown activation.
+        ValueError: ``nin`` or ``nout`` < 1, an unknown activation or a bad ``init``.
+        TypeError: ``init`` is neither a name nor a number.
     """
 
-    def __init__(self, nin: int, nout: int, activation: str = "tanh", *, seed: SeedLike = None) -> None:
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "tanh",
+        *,
+        seed: SeedLike = None,
+        init: InitLike = "auto",
+    ) -> None:
         nin, nout = _count(nin, "nin", "Layer"), _count(nout, "nout", "Layer")
+        init = check_init(init, "Layer")
         rng = make_rng(seed)
         self.nin = nin
         self.activation = check_activation(activation)
-        self.neurons = [Neuron(nin, activation, fan_out=nout, seed=rng) for _ in range(nout)]
+        self.neurons = [
+            Neuron(nin, activation, fan_out=nout, seed=rng, init=init) for _ in range(nout)
+        ]
 
     def __call__(self, x: Inputs) -> Outputs:
         """Each neuron's output, in order (a list even for one neuron: see :class:`Outputs`)."""
@@ -245,9 +272,13 @@ class MLP(Module):
         output_activation: Activation of the last layer; None means identity
             (raw scores/logits, what the fused losses expect).
         seed: Int seed (same seed, same weights) or NumPy Generator; None for fresh randomness.
+        init: How every layer's weights are drawn: ``"auto"`` (default: Xavier/Glorot for
+            tanh, sigmoid and identity layers, He for relu layers), ``"xavier"``, ``"he"``,
+            ``"zeros"``, or a number s > 0 (uniform with standard deviation s); see :mod:`nn.init`.
 
     Raises:
-        ValueError: An empty ``sizes``, a size < 1 or an unknown activation.
+        ValueError: An empty ``sizes``, a size < 1, an unknown activation or a bad ``init``.
+        TypeError: ``init`` is neither a name nor a number.
 
     Example:
         >>> model = MLP(2, [4, 1], activation="tanh", seed=0)
@@ -265,6 +296,7 @@ class MLP(Module):
         output_activation: str | None = None,
         *,
         seed: SeedLike = None,
+        init: InitLike = "auto",
     ) -> None:
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
             raise TypeError(
@@ -273,6 +305,7 @@ class MLP(Module):
             )
         if len(sizes) == 0:
             raise ValueError("MLP: sizes is empty; give at least the number of outputs, e.g. [1].")
+        init = check_init(init, "MLP")
         rng = make_rng(seed)
         self.nin = _count(nin, "nin", "MLP")
         self.sizes = [_count(size, f"sizes[{i}]", "MLP") for i, size in enumerate(sizes)]
@@ -282,7 +315,8 @@ class MLP(Module):
         widths = [self.nin, *self.sizes]
         activations = [activation] * (len(self.sizes) - 1) + [last]
         self.layers = [
-            Layer(widths[i], widths[i + 1], activations[i], seed=rng) for i in range(len(self.sizes))
+            Layer(widths[i], widths[i + 1], activations[i], seed=rng, init=init)
+            for i in range(len(self.sizes))
         ]
 
     def __call__(self, x: Inputs) -> Outputs:
