@@ -20,6 +20,14 @@ parameter and state arrays stay NumPy arrays, and each step hands the
 parameters to the program, which runs on torch tensors (a CUDA GPU with
 ``device="cuda"``) and hands back the gradient.
 
+Dropout: a traced program cannot draw new random numbers, so every active
+:class:`~nn.dropout.Dropout` module's mask becomes one more input of the
+program (one column per unit the module silences). Each step draws the
+batch's masks from the module's own generator (:meth:`Dropout.draw_masks`,
+the numbers the plain loop would draw, sample after sample); evaluation feeds
+masks of ones, which is evaluation mode (z = x). So a seeded run with dropout
+gives the plain loop's parameters too.
+
 Targets become one row of numbers per sample: class labels of a classifier
 with K outputs become one-hot rows, labels or numbers of a one-output model a
 column. Losses must treat those numbers as Values, which every loss in
@@ -31,13 +39,15 @@ the data, which a trace cannot follow; compiling them raises ``TraceError``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
 
-from autograd_core import Value
+from autograd_core import Value, no_grad
 from autograd_core.compiler import BatchProgram, compile_batch
 from nn.array_optim import ArrayUpdate, array_update
+from nn.dropout import Dropout
 from nn.optim import Optimizer
 
 
@@ -85,6 +95,40 @@ def compiled_outputs(
     return program.last_outputs
 
 
+def active_dropouts(
+    model: Any, outputs_of: Callable[[Any, Sequence[Any]], list[Value]], x: Sequence[float]
+) -> list[tuple[Dropout, int]]:
+    """The model's Dropout modules that drop something while training, each with its input width.
+
+    The widths are found by one call of the model in evaluation mode (no
+    graph, no random numbers drawn); the model's modes are restored.
+
+    Raises:
+        ValueError: An active Dropout module that the model does not call.
+    """
+    modules = model.named_modules() if hasattr(model, "named_modules") else []
+    active = [(name, m) for name, m in modules if isinstance(m, Dropout) and m.training and m.p > 0.0]
+    if not active:
+        return []
+    modes = [(m, m.training) for _, m in modules]
+    for _, module in active:
+        module.input_width = None
+    try:
+        model.train(False)
+        with no_grad():
+            outputs_of(model, x)
+    finally:
+        for module, mode in modes:
+            module.training = mode
+    unused = [name for name, module in active if module.input_width is None]
+    if unused:
+        raise ValueError(
+            f"fit(compiled=True): the model has Dropout modules it never calls ({', '.join(unused)}); "
+            "remove them or call them in the model's __call__."
+        )
+    return [(module, int(module.input_width or 0)) for _, module in active]
+
+
 class CompiledTraining:
     """The compiled program of one model and loss, and a training step with it.
 
@@ -103,6 +147,8 @@ class CompiledTraining:
     Attributes:
         data: The parameters during training, one number each (model order).
         grad: The latest batch gradient, the same order.
+        dropouts: (Dropout module, input width) of every active dropout; each
+            mask is one more input of the program.
 
     Raises:
         ValueError: The model has no ``parameters()``.
@@ -129,17 +175,22 @@ class CompiledTraining:
             )
         self.parameters: list[Value] = list(model.parameters())
         self.outputs = targets.shape[1]
+        self.dropouts = active_dropouts(model, outputs_of, X[0].tolist())
 
-        def per_sample(x: list[Value], t: list[Value]) -> list[Value]:
-            values = outputs_of(model, x)
+        def per_sample(x: list[Value], t: list[Value], *masks: list[Value]) -> list[Value]:
+            with ExitStack() as stack:
+                for (dropout, _), mask in zip(self.dropouts, masks):
+                    stack.enter_context(dropout.given_mask(mask))
+                values = outputs_of(model, x)
             return [loss_fn(values, t), *values]
 
+        mask_widths = [width for _, width in self.dropouts]
         self.program: BatchProgram = compile_batch(
             per_sample,
             self.parameters,
-            (X.shape[1], targets.shape[1]),
+            (X.shape[1], targets.shape[1], *mask_widths),
             reduction="mean",
-            example=(X[0], targets[0]),
+            example=(X[0], targets[0], *(np.ones(width) for width in mask_widths)),
             backend=backend,
             device=device,
         )
@@ -167,7 +218,8 @@ class CompiledTraining:
         Returns:
             (summed per-sample loss, sample count, correct predictions).
         """
-        _, self.grad = self.program.gradient(X, targets, parameter_values=self.data)
+        masks = [dropout.draw_masks(len(X), width) for dropout, width in self.dropouts]
+        _, self.grad = self.program.gradient(X, targets, *masks, parameter_values=self.data)
         self.update.step(self.data, self.grad)
         loss_sum = float(self.program.last_outputs[:, 0].sum())
         return loss_sum, len(X), self.correct(threshold, true_classes)
@@ -176,7 +228,8 @@ class CompiledTraining:
         self, X: np.ndarray, targets: np.ndarray, threshold: float, true_classes: np.ndarray | None
     ) -> tuple[float, float | None]:
         """Mean loss and accuracy at :attr:`data` (accuracy None for regression), no gradients."""
-        mean_loss = self.program.loss(X, targets, parameter_values=self.data)
+        no_dropout = [np.ones((len(X), width)) for _, width in self.dropouts]   # evaluation mode
+        mean_loss = self.program.loss(X, targets, *no_dropout, parameter_values=self.data)
         if true_classes is None:
             return mean_loss, None
         return mean_loss, self.correct(threshold, true_classes) / len(X)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autograd_core.compiler import TraceError
-from nn import MLP, SGD, Adam, datasets, fit
+from nn import MLP, SGD, Adam, Dropout, Layer, Sequential, datasets, fit
 from nn.compiled_training import target_rows
 
 
@@ -36,6 +36,71 @@ def test_compiled_fit_gives_the_plain_parameters(optimizer: str, loss: str, outp
     assert compiled_history.accuracy == plain_history.accuracy
     np.testing.assert_allclose(compiled_history.validation_loss, plain_history.validation_loss, rtol=1e-12)
     assert compiled_history.validation_accuracy == plain_history.validation_accuracy
+
+
+def dropout_model() -> Sequential:
+    """Two dropout modules of different widths and rates, each with its own seed."""
+    return Sequential(
+        Layer(2, 8, "tanh", seed=0), Dropout(0.3, seed=1),
+        Layer(8, 6, "tanh", seed=2), Dropout(0.5, seed=3), Layer(6, 1, "identity", seed=4),
+    )
+
+
+@pytest.mark.parametrize("batch_size", [7, None])
+def test_compiled_fit_with_dropout_draws_the_plain_loops_masks(batch_size: int | None) -> None:
+    """With dropout, weight decay and early stopping, compiled training ends where the plain loop ends."""
+    X, y = datasets.moons(30, noise=0.3, seed=0)
+    X_val, y_val = datasets.moons(40, noise=0.3, seed=1)
+    results = []
+    for compiled in (False, True):
+        model = dropout_model()
+        history = fit(
+            model, X, y, loss="binary_cross_entropy_with_logits",
+            optimizer=Adam(model, lr=0.05, weight_decay=1e-3), epochs=12, batch_size=batch_size,
+            progress=False, validation=(X_val, y_val), early_stopping=4, compiled=compiled,
+        )
+        assert model.training
+        results.append((np.array([p.data for p in model.parameters()]), history))
+    (plain, plain_history), (compiled_data, compiled_history) = results
+    np.testing.assert_allclose(compiled_data, plain, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(compiled_history.loss, plain_history.loss, rtol=1e-12)
+    np.testing.assert_allclose(compiled_history.validation_loss, plain_history.validation_loss, rtol=1e-12)
+    assert compiled_history.accuracy == plain_history.accuracy
+    assert compiled_history.best_epoch == plain_history.best_epoch
+
+
+def test_compiled_fit_with_dropout_really_drops() -> None:
+    """The masks reach the program: with p = 0.5 training differs from the same model with p = 0."""
+    X, y = datasets.moons(30, noise=0.3, seed=0)
+    endings = []
+    for p in (0.0, 0.5):
+        model = Sequential(Layer(2, 8, "tanh", seed=0), Dropout(p, seed=1), Layer(8, 1, "identity", seed=2))
+        fit(model, X, y, loss="binary_cross_entropy_with_logits", optimizer=Adam(model, lr=0.05),
+            epochs=3, batch_size=10, progress=False, compiled=True)
+        endings.append(np.array([q.data for q in model.parameters()]))
+    assert np.abs(endings[0] - endings[1]).max() > 1e-3
+
+
+def test_dropout_called_twice_or_never_is_refused_by_compiled_fit() -> None:
+    """One mask per module per sample: a module used twice, or one the model never calls, is named."""
+    from nn import Module
+
+    class Twice(Module):
+        def __init__(self) -> None:
+            self.first, self.drop, self.second = Layer(2, 4, seed=0), Dropout(0.5, seed=1), Layer(4, 1, seed=2)
+
+        def __call__(self, x):  # type: ignore[no-untyped-def]
+            return self.second(self.drop(self.drop(self.first(x))))
+
+    class Unused(Twice):
+        def __call__(self, x):  # type: ignore[no-untyped-def]
+            return self.second(self.first(x))
+
+    X, y = datasets.moons(10, seed=0)
+    for model, message in ((Twice(), "called twice for one sample"), (Unused(), r"never calls \(drop\)")):
+        with pytest.raises(ValueError, match=message):
+            fit(model, X, y, loss="binary_cross_entropy_with_logits", optimizer=Adam(model, lr=0.05),
+                epochs=1, progress=False, compiled=True)
 
 
 def test_target_rows_turn_labels_into_one_hot_rows() -> None:

@@ -217,9 +217,27 @@ def test_validation_runs_without_dropout_and_training_with_it() -> None:
     model.eval()
     again = np.mean([binary_loss(model, x, t) for x, t in zip(X.tolist(), y.tolist())])
     assert history.validation_loss[-1] == pytest.approx(again, rel=1e-12)
-    with pytest.raises(ValueError, match=r"compiled=True.*dropout \(layers.1"):
-        fit(model, X, y, loss="binary_cross_entropy_with_logits", optimizer=Adam(model, lr=0.05),
-            epochs=1, progress=False, compiled=True)
+
+
+def test_predict_and_accuracy_run_in_evaluation_mode_and_restore_the_mode() -> None:
+    """A model with dropout predicts the same classes every time, as in eval(), and stays in training mode."""
+    from nn import Dropout, Layer, Sequential, accuracy, predict
+
+    X, y = moons(50, noise=0.2, seed=0)
+    model = Sequential(Layer(2, 8, "tanh", seed=0), Dropout(0.9, seed=1), Layer(8, 1, "identity", seed=2))
+    first, second = predict(model, X), predict(model, X, compiled=True)
+    assert model.training
+    model.eval()
+    expected = predict(model, X)
+    assert not model.training
+    model.train()
+    np.testing.assert_array_equal(first, expected)
+    np.testing.assert_array_equal(second, expected)
+    assert accuracy(model, X, y) == float(np.mean(expected == y))
+    assert model.training
+    drop = model.layers[1]
+    unused = drop.draw_masks(1, 8)  # nothing above drew a mask: the generator is where it started
+    np.testing.assert_array_equal(unused, Dropout(0.9, seed=1).draw_masks(1, 8))
 
 
 def binary_loss(model, x, t):  # type: ignore[no-untyped-def]
