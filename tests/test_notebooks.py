@@ -1,7 +1,9 @@
 """The notebooks are committed as a reader on the web should see them: executed, with outputs, portable.
 
 CI also re-executes every notebook from scratch (``pytest --nbmake``, see
-pyproject.toml); these checks are about the committed files themselves.
+pyproject.toml); these checks are about the committed files themselves, the
+English ones in notebooks/ and the Japanese edition in notebooks/ja/
+(tests/test_japanese_notebooks.py checks that the two agree).
 """
 
 from __future__ import annotations
@@ -15,6 +17,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: Both editions: the English notebooks and the Japanese ones built from them.
+ALL_NOTEBOOKS = NOTEBOOKS + sorted((ROOT / "notebooks" / "ja").glob("*.ipynb"))
+
+
+def notebook_id(path: Path) -> str:
+    """``01_worked_example.ipynb`` or ``ja/01_worked_example.ipynb``."""
+    return path.relative_to(ROOT / "notebooks").as_posix()
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 #: Paths of the machine a notebook ran on have no place in a committed output.
@@ -40,29 +49,29 @@ def output_texts(notebook: dict[str, Any]) -> list[str]:
 
 
 def test_the_learning_path_is_there() -> None:
-    """The notebooks are numbered NN_short_title.ipynb."""
+    """The notebooks (and their Japanese editions) are numbered NN_short_title.ipynb."""
     assert NOTEBOOKS, "no notebooks found"
-    for path in NOTEBOOKS:
+    for path in ALL_NOTEBOOKS:
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=notebook_id)
 def test_notebook_is_committed_executed_with_outputs(path: Path) -> None:
     """Every code cell ran, in order, without an error, on the python3 kernel."""
     notebook = load(path)
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
     code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     counts = [cell["execution_count"] for cell in code_cells]
-    assert counts == list(range(1, len(code_cells) + 1)), f"{path.name}: run it top to bottom once"
+    assert counts == list(range(1, len(code_cells) + 1)), f"{notebook_id(path)}: run it top to bottom once"
     for cell in code_cells:
         assert all(output["output_type"] != "error" for output in cell["outputs"])
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=notebook_id)
 def test_notebook_outputs_name_no_machine_paths(path: Path) -> None:
     """No output mentions a folder of the machine it was executed on."""
     for text in output_texts(load(path)):
-        assert not MACHINE_PATH.search(text), f"{path.name}: {MACHINE_PATH.search(text)!r}"
+        assert not MACHINE_PATH.search(text), f"{notebook_id(path)}: {MACHINE_PATH.search(text)!r}"
 
 
 def test_readme_lists_only_notebooks_that_exist() -> None:
