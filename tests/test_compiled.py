@@ -447,7 +447,7 @@ def test_readme_example_runs_and_learns() -> None:
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Compiled batch mode")[1].split("\n## ")[0]
-    (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    code = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)[0]  # the training example
     namespace: dict[str, object] = {}
     exec(compile(code, "README compiled batch mode", "exec"), namespace)  # noqa: S102 - our README
     outputs, y_test = namespace["outputs"], namespace["y_test"]

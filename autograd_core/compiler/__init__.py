@@ -6,11 +6,15 @@
 * :mod:`~autograd_core.compiler.program` runs the groups forward and backward;
 * :mod:`~autograd_core.compiler.batch_program` ties them together:
   :func:`compile_batch` and :class:`BatchProgram`;
+* :mod:`~autograd_core.compiler.summary` describes the steps for a reader
+  (``program.plan()``, ``program.describe(steps=True)``): each group's
+  operation and shapes, a layer's matrix products;
 * :mod:`~autograd_core.compiler.per_node` is the simple design (one NumPy call
   per node) kept for comparison.
 """
 
 from autograd_core.compiler.batch_program import BatchProgram, compile_batch
+from autograd_core.compiler.summary import MatrixProduct, StepSummary
 from autograd_core.compiler.trace import TraceError
 
-__all__ = ["BatchProgram", "TraceError", "compile_batch"]
+__all__ = ["BatchProgram", "MatrixProduct", "StepSummary", "TraceError", "compile_batch"]

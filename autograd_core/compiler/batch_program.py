@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from autograd_core.compiler.backends import NUMPY, Backend, backend_named
 from autograd_core.compiler.program import GroupedRunner
 from autograd_core.compiler.schedule import Schedule, build_schedule
+from autograd_core.compiler.summary import StepSummary, format_steps, step_groups, summarise
 from autograd_core.compiler.trace import TracedGraph, TraceError, first_difference, trace
 from autograd_core.errors import DomainError
 from autograd_core.grad_mode import no_grad
@@ -76,6 +77,7 @@ class BatchProgram:
         self.last_outputs: Array = np.zeros((0, len(graph.outputs)))
         self._runners: dict[int, GroupedRunner] = {}
         self._checked_on_data = False
+        self._plan: list[StepSummary] | None = None
 
     # ----- description -----------------------------------------------------------
     @property
@@ -98,10 +100,16 @@ class BatchProgram:
         """How many Values the function returned."""
         return len(self.graph.outputs)
 
-    def describe(self) -> str:
-        """One line: how many nodes became how many steps, and where they run."""
+    def describe(self, steps: bool = False) -> str:
+        """One line: how many nodes became how many steps, and where they run.
+
+        Args:
+            steps: Add every step below it (see :meth:`plan`): the operation,
+                the shapes it reads and writes (``B`` = samples in the batch)
+                and what it computes on the way back.
+        """
         where = "NumPy" if self.backend.name == "numpy" else f"torch ({self.backend.device})"
-        return (
+        line = (
             f"BatchProgram: {self.node_count} nodes per sample in "
             f"{self.schedule.level_count} levels, run as {self.step_count} grouped "
             f"{where} steps ({self.matrix_product_count} matrix products); "
@@ -109,6 +117,42 @@ class BatchProgram:
             f"{', '.join(str(w) for w in self.input_widths)}; batch loss = "
             f"{self.reduction} over samples"
         )
+        return f"{line}\n{format_steps(self.plan())}" if steps else line
+
+    def plan(self) -> list[StepSummary]:
+        """The steps the program runs, in forward order, with their shapes.
+
+        Each :class:`~autograd_core.compiler.summary.StepSummary` names the
+        table row, how many scalar nodes of one sample it computes and, for a
+        layer, its matrix products (:class:`~autograd_core.compiler.summary.MatrixProduct`):
+        the program keeps one column per sample, so a layer of K neurons on J
+        inputs runs forward as ``(K x B) = (J x K)^T @ (J x B)`` and backward
+        as ``(J x K) = (J x B) @ (K x B)^T`` (the weights' gradient, summed
+        over the batch) and ``(J x B) = (J x K) @ (K x B)`` (the inputs'
+        gradient). Describing costs about as much as preparing one batch size;
+        running batches is unaffected.
+        """
+        if self._plan is None:
+            self._plan = summarise(self.schedule)
+        return list(self._plan)
+
+    def step_groups(self, outputs: Value | Sequence[Value]) -> dict[Value, str]:
+        """Each node of a plain-engine graph of one sample, mapped to the step that computes it.
+
+        Build one sample's graph with the same function (``loss = function(x, t)``
+        on Values) and draw it boxed by step:
+        ``draw_graph(loss, groups=program.step_groups(loss))``. The labels are
+        those of :meth:`plan` (``step 1: matmul + sum (8 nodes)``); leaves
+        (inputs, parameters, constants) belong to no step.
+
+        Args:
+            outputs: What the function returns for that sample (a Value or the list).
+
+        Raises:
+            ValueError: That graph is not the compiled one (another model or
+                function): its size or an operation differs.
+        """
+        return step_groups(self.graph, self.schedule, self.plan(), outputs)
 
     def __repr__(self) -> str:
         return f"<{self.describe()}>"
