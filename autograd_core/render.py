@@ -18,6 +18,10 @@ import sysconfig
 import warnings
 from dataclasses import dataclass
 
+from autograd_core.fonts import FONT_FAMILY, FONT_PACKAGE, JapaneseFontNotFoundError
+from autograd_core.fonts import japanese_font_path
+from autograd_core.raster import RASTERISER_PACKAGE, rasteriser_available, svg_to_png
+
 #: Seconds a renderer may take before it is stopped.
 RENDER_TIMEOUT = 60.0
 #: Resolution of PNG files (dots per inch).
@@ -82,8 +86,10 @@ def find_renderer(preferred: str | None = None) -> Renderer:
     renders in PNG too); otherwise ``graphviz-pure``, the self-contained
     ``dot``-compatible binary that ``pip install "autograd-core[viz]"``
     installs next to the Python executable (it needs no system library and
-    gives the same bytes on every platform; its PNG output has Latin, Greek
-    and Cyrillic glyphs but none for Japanese or Chinese: use SVG there).
+    gives the same bytes on every platform; its own PNG output has Latin,
+    Greek and Cyrillic glyphs only, so a PNG with Japanese labels is drawn
+    from its SVG with the Japanese font that the ``viz`` extra installs, see
+    :func:`render_source`).
 
     Args:
         preferred: ``"dot"``, ``"graphviz-pure"`` or the path of an executable,
@@ -141,7 +147,11 @@ def render_source(
     """Run a renderer on DOT text and return the rendered bytes.
 
     The DOT text is fed on standard input; the program is started without a
-    shell and stopped after ``timeout`` seconds.
+    shell and stopped after ``timeout`` seconds. A PNG with Japanese labels
+    asked of graphviz-pure, whose own fonts lack those glyphs,
+    is drawn from its SVG with the bundled Noto Sans JP instead
+    (:mod:`autograd_core.raster`); without that font or ``resvg-py`` a warning
+    says what to install and the characters show as boxes.
 
     Args:
         source: DOT text, e.g. ``draw_graph(root).source``.
@@ -158,13 +168,59 @@ def render_source(
     """
     program = renderer if isinstance(renderer, Renderer) else find_renderer(renderer)
     if format == "png" and program.name == "graphviz-pure" and _needs_cjk_font(source):
+        png = _png_with_japanese_font(program, source, timeout)
+        if png is not None:
+            return png
+    return _run(program, source, format, timeout)
+
+
+def _has_hangul(text: str) -> bool:
+    """True if ``text`` has Korean letters (the bundled Japanese font has none)."""
+    return any(
+        "\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f"
+        for ch in text
+    )
+
+
+def _png_with_japanese_font(program: Renderer, source: str, timeout: float) -> bytes | None:
+    """PNG of a diagram with Japanese labels, drawn with the bundled Japanese font.
+
+    graphviz-pure lays the diagram out and writes SVG; :func:`svg_to_png`
+    rasterises it with Noto Sans JP (:func:`japanese_font_path`). Where the font
+    package or the rasteriser is missing, a warning says what to install and
+    ``None`` is returned: graphviz-pure's own PNG (boxes for Japanese) follows.
+    """
+    missing = []
+    try:
+        font = japanese_font_path()
+    except JapaneseFontNotFoundError:
+        missing.append(FONT_PACKAGE)
+    if not rasteriser_available():
+        missing.append(RASTERISER_PACKAGE)
+    if missing:
         warnings.warn(
             "render: graphviz-pure draws PNG with its own fonts, which have no "
             "Japanese/Chinese/Korean glyphs, so those characters show as boxes. "
-            "Save as .svg (browsers and Jupyter use the system's fonts) or install "
-            "Graphviz so that 'dot' is on PATH.",
-            stacklevel=2,
+            f"Install {' and '.join(missing)} (pip install \"autograd-core[viz]\" "
+            "brings the Japanese font and the SVG-to-PNG drawer), save as .svg "
+            "(browsers and Jupyter use the system's fonts) or install Graphviz so "
+            "that 'dot' is on PATH.",
+            stacklevel=3,
         )
+        return None
+    if _has_hangul(source):
+        warnings.warn(
+            "render: the bundled font (Noto Sans JP) has Japanese, Latin, Greek and "
+            "Cyrillic glyphs but no Korean ones, so Korean letters show as boxes. "
+            "Save as .svg or install Graphviz so that 'dot' is on PATH.",
+            stacklevel=3,
+        )
+    svg = _run(program, source, "svg", timeout)
+    return svg_to_png(svg, font, FONT_FAMILY, dpi=PNG_DPI)
+
+
+def _run(program: Renderer, source: str, format: str, timeout: float) -> bytes:
+    """Run ``program`` on ``source`` (no shell, a timeout) and return its output."""
     command = [program.path, f"-T{format}"]
     if format == "png":
         command.append(f"-Gdpi={PNG_DPI}")  # sharper than the default 96
