@@ -286,8 +286,13 @@ def check_translation(translation: Translation, english: NotebookNode) -> list[s
                 "(the English cell was removed or replaced); delete the block or move its text to the new cell"
             )
     known = [cell_id for cell_id in translation.order if cell_id in cells]
-    if known != sorted(known, key=positions.__getitem__):
-        problems.append(f"{where}: the blocks are not in the notebook's order; keep them in the order of the cells")
+    for before, after in zip(known, known[1:]):
+        if positions[after] < positions[before]:
+            problems.append(
+                f"{where}: the block of cell {after} comes after the block of cell {before}, but in the "
+                "notebook it comes before it; keep the blocks in the order of the cells"
+            )
+            break
     for cell in english.cells:
         cell_id, source = cell["id"], cell_source(cell)
         if cell["cell_type"] == "markdown":
