@@ -40,6 +40,7 @@ TRANSLATIONS_UNDER_WAY = {
     "09_higher_order",
     "10_build_it_yourself",
     "11_optimizers",
+    "12_initialisation",
     "14_regression_with_squared_error",
     "16_from_autograd_core_to_pytorch",
 }
