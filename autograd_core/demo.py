@@ -9,6 +9,12 @@ and b (from :func:`autograd_core.explain.explain`) and one SGD step, and writes
 the diagram of the graph to ``demo_output/seed_graph.svg`` (and ``.png``,
 ``.dot``; ``--out`` picks another folder). With ``--html`` it also writes
 ``steps.html``, the offline page of :func:`autograd_core.step_through.step_through`.
+
+``--lang ja`` (or ``AUTOGRAD_CORE_LANG=ja``) prints it in Japanese, naming the
+nodes as the first article does: 掛け算 I, 足し算 M, 引き算 D, 2乗 L (the
+diagram's boxes and the step-through carry these names; the formulas keep the
+letters). Every sentence comes from :mod:`autograd_core.messages`; the numbers
+are the same in both languages.
 """
 
 from __future__ import annotations
@@ -23,7 +29,19 @@ from pathlib import Path
 
 from autograd_core.explain import explain, format_number, trace_backward
 from autograd_core.grad_mode import no_grad
+from autograd_core.languages import LANGUAGES, get_language
+from autograd_core.messages import say
 from autograd_core.value import Value
+from autograd_core.wording import display_width, pad
+
+#: The intermediate nodes' letters, and what the diagrams call them in each language:
+#: the first article names them 掛け算 I, 足し算 M, 引き算 D, 2乗 L (multiply,
+#: add, subtract, square).
+LETTERS = ("I", "M", "D", "L")
+NODE_NAMES: dict[str, tuple[str, str, str, str]] = {
+    "en": LETTERS,
+    "ja": ("掛け算 I", "足し算 M", "引き算 D", "2乗 L"),
+}
 
 
 @dataclass
@@ -63,7 +81,22 @@ def sgd_step(graph: SeedGraph, learning_rate: float) -> tuple[float, float, floa
     return new_w, new_b, new_loss
 
 
-def write_diagrams(graph: SeedGraph, folder: Path) -> list[Path]:
+def named_for_pictures(graph: SeedGraph, lang: str) -> SeedGraph:
+    """The same graph with I, M, D, L labelled by :data:`NODE_NAMES` of ``lang`` (掛け算 I ...).
+
+    The nodes, numbers and gradients are those of ``graph``; only the labels
+    change, so the printed text keeps the letters and the pictures show the
+    articles' names. English keeps the letters, and ``graph`` itself is returned.
+    """
+    names = NODE_NAMES[lang]
+    if names == LETTERS:
+        return graph
+    for node, name in zip((graph.I, graph.M, graph.D, graph.L), names):
+        node.label = name
+    return graph
+
+
+def write_diagrams(graph: SeedGraph, folder: Path, *, lang: str = "en") -> list[Path]:
     """Draw the example's graph (with gradients) to ``folder``: DOT, SVG and PNG.
 
     Returns:
@@ -77,7 +110,7 @@ def write_diagrams(graph: SeedGraph, folder: Path) -> list[Path]:
     """
     from autograd_core.viz import draw_graph, save_graph
 
-    diagram = draw_graph(graph.L)
+    diagram = draw_graph(graph.L, lang=lang)
     written = [save_graph(diagram, folder / "seed_graph.dot")]
     for suffix in (".svg", ".png"):
         written.append(save_graph(diagram, folder / f"seed_graph{suffix}"))
@@ -142,6 +175,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-diagram", action="store_true", help="print only, write no files"
     )
     parser.add_argument(
+        "--lang", choices=sorted(LANGUAGES), default=None,
+        help="the language of the output: en (English) or ja (日本語); default: "
+        "the AUTOGRAD_CORE_LANG environment variable, else en",
+    )
+    parser.add_argument(
         "--html", action="store_true",
         help="also write steps.html (in --out): a page that steps through the forward "
         "and backward pass, offline in any browser",
@@ -167,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        lang = args.lang or get_language()
+    except ValueError as error:  # a bad AUTOGRAD_CORE_LANG
+        parser.error(str(error))
     if not args.no_diagram:
         _check_output_folder(parser, args.out)
 
@@ -189,45 +231,56 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{new_loss!r}; lower the learning rate"
         )
     n, o = format_number, _operand
-    print("Forward pass, one elementary operation at a time:")
-    print(f"  I = w * x   = {o(g.w.data)} * {o(g.x.data)} = {n(g.I.data)}")
-    print(f"  M = I + b   = {o(g.I.data)} + {o(g.b.data)} = {n(g.M.data)}")
-    print(f"  D = M - yc  = {o(g.M.data)} - {o(g.yc.data)} = {n(g.D.data)}")
-    print(f"  L = D ** 2  = {o(g.D.data)} ** 2 = {n(g.L.data)}")
+    names = dict(zip(LETTERS, NODE_NAMES[lang]))
+    print(say("demo_names", lang, **names))
+    print(say("demo_forward", lang))
+    forward = [
+        ("I", "I = w * x", f"{o(g.w.data)} * {o(g.x.data)}", g.I.data),
+        ("M", "M = I + b", f"{o(g.I.data)} + {o(g.b.data)}", g.M.data),
+        ("D", "D = M - yc", f"{o(g.M.data)} - {o(g.yc.data)}", g.D.data),
+        ("L", "L = D ** 2", f"{o(g.D.data)} ** 2", g.L.data),
+    ]
+    # The articles' names before the formulas where they differ from the letters
+    # (掛け算 I:  I = w * x), padded by terminal width so the = signs line up.
+    name_width = max(display_width(names[letter]) for letter, *_ in forward)
+    for letter, formula, numbers, result in forward:
+        named = "" if names[letter] == letter else pad(f"{names[letter]}:", name_width + 2)
+        print(f"  {named}{pad(formula, 11)} = {numbers} = {n(result)}")
     print()
-    print("Backward pass, in the order L.backward() runs it (parent.grad += local * upstream):")
-    print(_indent(trace_backward(g.L)))
+    print(say("demo_backward", lang))
+    print(_indent(trace_backward(g.L, lang=lang)))
     print()
-    print(explain(g.L, g.w))
+    print(explain(g.L, g.w, lang=lang))
     print()
-    print(explain(g.L, g.b))
+    print(explain(g.L, g.b, lang=lang))
     print()
-    print(f"The other leaves: dL/dx = {n(g.x.grad)},  dL/dyc = {n(g.yc.grad)}")
+    print(say("demo_other_leaves", lang, L="L", x="x", yc="yc", dx=n(g.x.grad), dyc=n(g.yc.grad)))
     closed_form = 2 * g.x.data * (g.w.data * g.x.data + g.b.data - g.yc.data)
-    print(f"Closed form check: dL/dw = 2x((wx + b) - yc) = {n(closed_form)}")
+    print(say("demo_closed_form", lang, L="L", value=n(closed_form)))
     print()
-    print(f"One SGD step with learning rate {n(args.lr)}:")
+    print(say("demo_sgd", lang, lr=n(args.lr)))
     print(f"  w <- {o(g.w.data)} - {o(args.lr)} * {o(g.w.grad)} = {_precise(new_w)}")
     print(f"  b <- {o(g.b.data)} - {o(args.lr)} * {o(g.b.grad)} = {_precise(new_b)}")
-    print(f"  loss {n(g.L.data)} -> {_precise(new_loss)}")
+    print(say("demo_loss", lang, before=n(g.L.data), after=_precise(new_loss)))
     if args.no_diagram:
         return 0
     print()
+    pictured = named_for_pictures(g, lang)
     try:
-        written = write_diagrams(g, args.out)
+        written = write_diagrams(pictured, args.out, lang=lang)
     except (ImportError, RuntimeError) as error:
-        print(f"No diagram drawn: {error}", file=sys.stderr)
+        print(say("demo_no_diagram", lang, error=error), file=sys.stderr)
         return 0
     except OSError as error:
         parser.error(f"--out {str(args.out)!r}: cannot write the diagram ({error})")
-    print("The graph with its gradients, each arrow labelled with its local derivative:")
+    print(say("demo_diagram", lang))
     for path in written:
         print(f"  {path.resolve()}")
-    print("Open the .svg in a browser, or view the .png.")
+    print(say("demo_open", lang))
     if args.html:
         print()
-        print("Step through the forward and backward pass (next, previous, play, arrow keys):")
-        print(f"  {write_step_through(g, args.out).resolve()}")
+        print(say("demo_html", lang))
+        print(f"  {write_step_through(pictured, args.out, lang=lang).resolve()}")
     return 0
 
 
@@ -236,11 +289,11 @@ def _precise(x: float) -> str:
     return "0" if x == 0.0 else f"{x:.10g}"
 
 
-def write_step_through(graph: SeedGraph, folder: Path) -> Path:
-    """Write the step-through page of the example to ``folder/steps.html``."""
+def write_step_through(graph: SeedGraph, folder: Path, *, lang: str = "en") -> Path:
+    """Write the step-through page of the example to ``folder/steps.html``, in ``lang``."""
     from autograd_core.step_through import step_through
 
-    return step_through(graph.L).save_html(folder / "steps.html")
+    return step_through(graph.L, lang=lang).save_html(folder / "steps.html")
 
 
 def _indent(text: str) -> str:

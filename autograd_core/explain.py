@@ -26,12 +26,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autograd_core.graph import topological_order
+from autograd_core.languages import resolve_language
 from autograd_core.value import Value
 from autograd_core.wording import (
+    derivative_name,
+    display_width,
     format_number,
     local_derivative_formula,
     local_derivative_in_names,
     node_names,
+    pad,
     say,
 )
 
@@ -221,44 +225,49 @@ def chain_rule(root: Value, wrt: Value, *, max_paths: int = DEFAULT_MAX_PATHS) -
 # ----------------------------------------------------------------------------
 def _derivative(names: dict[Value, str], step: ChainStep) -> str:
     """``dM/dI``; ``dI/da[2]`` when the parent fills several slots (``a * a``)."""
-    name = f"d{names[step.child]}/d{names[step.parent]}"
+    name = f"d{derivative_name(names[step.child])}/d{derivative_name(names[step.parent])}"
     if sum(p is step.parent for p in step.child.parents) > 1:
         name += f"[{step.slot + 1}]"
     return name
 
 
-def _shorten(items: list[str], separator: str) -> str:
+def _shorten(items: list[str], separator: str, lang: str) -> str:
     """Join, leaving out the middle of very long paths."""
     if len(items) <= MAX_FACTORS_SHOWN:
         return separator.join(items)
     half = MAX_FACTORS_SHOWN // 2
-    hidden = len(items) - 2 * half
-    return separator.join([*items[:half], f"... ({hidden} more)", *items[-half:]])
+    hidden = say("explain_hidden", lang, count=len(items) - 2 * half)
+    return separator.join([*items[:half], hidden, *items[-half:]])
 
 
 #: Longer product lines are broken: the symbols on one line, ``= numbers`` on the next.
 MAX_LINE_WIDTH = 100
 
 
-def _path_lines(names: dict[Value, str], rule: ChainRule, path: ChainPath, number: int) -> list[str]:
+def _path_lines(
+    names: dict[Value, str], rule: ChainRule, path: ChainPath, number: int, lang: str
+) -> list[str]:
     """A path as its nodes, then its product in symbols and in numbers."""
-    y, x = names[rule.root], names[rule.wrt]
+    y, x = derivative_name(names[rule.root]), derivative_name(names[rule.wrt])
     nodes = [names[rule.wrt]] + [names[step.child] for step in reversed(path.steps)]
-    symbols = _shorten([_derivative(names, step) for step in path.steps], " * ")
-    numbers = _shorten([format_number(step.local) for step in path.steps], " * ")
+    symbols = _shorten([_derivative(names, step) for step in path.steps], " * ", lang)
+    numbers = _shorten([format_number(step.local) for step in path.steps], " * ", lang)
     product = f"{numbers} = {format_number(path.product)}" if len(path.steps) > 1 else numbers
     if rule.path_count == 1:
-        lines = ["  " + _shorten(nodes, " -> "), f"  d{y}/d{x} = {symbols} = {product}"]
-        indent = " " * len(f"  d{y}/d{x} ")
+        lines = ["  " + _shorten(nodes, " -> ", lang), f"  d{y}/d{x} = {symbols} = {product}"]
+        indent = " " * display_width(f"  d{y}/d{x} ")
     else:
-        lines = [f"  path {number}: " + _shorten(nodes, " -> "), f"    {symbols} = {product}"]
+        lines = [
+            say("explain_path", lang, number=number, nodes=_shorten(nodes, " -> ", lang)),
+            f"    {symbols} = {product}",
+        ]
         indent = "    "
-    if len(lines[1]) > MAX_LINE_WIDTH:  # the numbers on a line of their own, under the symbols
+    if display_width(lines[1]) > MAX_LINE_WIDTH:  # the numbers on a line of their own, under the symbols
         lines[1:] = [lines[1][: -len(f" = {product}")], f"{indent}= {product}"]
     return lines
 
 
-def _local_derivative_lines(names: dict[Value, str], rule: ChainRule) -> list[str]:
+def _local_derivative_lines(names: dict[Value, str], rule: ChainRule, lang: str) -> list[str]:
     seen: set[tuple[int, int]] = set()
     lines = []
     for path in rule.paths:
@@ -272,7 +281,7 @@ def _local_derivative_lines(names: dict[Value, str], rule: ChainRule) -> list[st
             if named is None:
                 lines.append(
                     f"  {_derivative(names, step)} = {number}"
-                    f"    ({local_derivative_formula(step.child, step.slot)})"
+                    f"    ({local_derivative_formula(step.child, step.slot, lang)})"
                 )
                 continue
             derivative, forward = named
@@ -281,7 +290,9 @@ def _local_derivative_lines(names: dict[Value, str], rule: ChainRule) -> list[st
     return lines
 
 
-def explain(root: Value, wrt: Value, *, max_paths: int = DEFAULT_MAX_PATHS) -> str:
+def explain(
+    root: Value, wrt: Value, *, max_paths: int = DEFAULT_MAX_PATHS, lang: str | None = None
+) -> str:
     """Walk the chain rule from ``root`` back to ``wrt``, in words and numbers.
 
     Lists the local derivatives on the way (with the table's formula for
@@ -303,59 +314,60 @@ def explain(root: Value, wrt: Value, *, max_paths: int = DEFAULT_MAX_PATHS) -> s
         root: The output ``y``, e.g. a loss.
         wrt: The node ``x`` (a parameter, an input or any intermediate node).
         max_paths: The most paths to list.
+        lang: ``"en"`` or ``"ja"`` (日本語); ``None``: the current setting
+            (:func:`~autograd_core.languages.get_language`). The numbers are
+            the same in every language.
 
     Returns:
         The explanation, several lines of text.
 
     Raises:
         TypeError: ``root`` or ``wrt`` is not a Value.
-        ValueError: ``max_paths`` is negative.
+        ValueError: ``max_paths`` is negative, or ``lang`` is not a known language.
     """
+    lang = resolve_language(lang, "explain")
     rule = chain_rule(root, wrt, max_paths=max_paths)
     order = topological_order(root)
     names = dict(zip(order, node_names(order)))
     if wrt not in names:
         names[wrt] = wrt.label or "wrt"
     y, x = names[root], names[wrt]
+    words = {"y": y, "x": x, "dy": derivative_name(y), "dx": derivative_name(x)}
     total = format_number(rule.backprop)
-    lines = [f"How {y} depends on {x}: the chain rule for d{y}/d{x}"]
+    lines = [say("explain_heading", lang, **words)]
 
     if rule.path_count == 0:
-        lines.append(f"  No path leads from {x} to {y}: {y} does not depend on {x}, so d{y}/d{x} = 0.")
+        lines.append(say("explain_no_path", lang, **words))
         return "\n".join(lines)
     if wrt is root:
-        lines.append(f"  {x} is the output itself: d{y}/d{x} = 1 (the seed of backward()).")
+        lines.append(say("explain_is_root", lang, **words))
         return "\n".join(lines)
     if not rule.listed:
-        lines.append(
-            f"  {rule.path_count:,} paths lead from {x} to {y}: too many to list "
-            f"(max_paths={max_paths})."
-        )
-        lines.append(
-            f"  Backpropagation adds them all up in one sweep: d{y}/d{x} = {total}"
-        )
+        lines.append(say(
+            "explain_too_many", lang, count=f"{rule.path_count:,}", max_paths=max_paths, **words
+        ))
+        lines.append(say("explain_backprop_only", lang, total=total, **words))
         return "\n".join(lines)
 
-    lines.append("Local derivatives on the way (stored when each node was computed):")
-    lines.extend(_local_derivative_lines(names, rule))
+    lines.append(say("explain_locals", lang))
+    lines.extend(_local_derivative_lines(names, rule, lang))
     if rule.path_count == 1:
-        lines.append(
-            f"1 path leads from {x} to {y}; d{y}/d{x} is the product of the local "
-            "derivatives along it:"
-        )
+        lines.append(say("explain_one_path", lang, **words))
     else:
-        lines.append(
-            f"{rule.path_count} paths lead from {x} to {y}; d{y}/d{x} is the sum of "
-            "their products:"
-        )
+        lines.append(say("explain_paths", lang, count=rule.path_count, **words))
     for number, path in enumerate(rule.paths, start=1):
-        lines.extend(_path_lines(names, rule, path, number))
+        lines.extend(_path_lines(names, rule, path, number, lang))
     path_sum = rule.sum_over_paths
     if rule.path_count > 1:
-        terms = _shorten([format_number(path.product) for path in rule.paths], " + ")
-        lines.append(f"Sum over the paths: d{y}/d{x} = {terms} = {format_number(path_sum)}")
-    agree = "the same number" if format_number(path_sum) == total else "equal up to rounding"
-    lines.append(f"Backpropagation ({y}.backward()) gives d{y}/d{x} = {total} ({agree}).")
+        terms = _shorten([format_number(path.product) for path in rule.paths], " + ", lang)
+        lines.append(
+            say("explain_sum", lang, terms=terms, total=format_number(path_sum), **words)
+        )
+    agreement = say(
+        "explain_agree_exactly" if format_number(path_sum) == total else "explain_agree_rounding",
+        lang,
+    )
+    lines.append(say("explain_backprop", lang, total=total, agreement=agreement, **words))
     return "\n".join(lines)
 
 
@@ -414,7 +426,9 @@ def backward_steps(root: Value) -> list[BackwardStep]:
     return steps
 
 
-def trace_backward(root: Value, *, max_steps: int = DEFAULT_MAX_STEPS) -> str:
+def trace_backward(
+    root: Value, *, max_steps: int = DEFAULT_MAX_STEPS, lang: str | None = None
+) -> str:
     """The backward pass as it runs, one line per ``parent.grad += local * upstream``.
 
     For the worked example the first lines are::
@@ -430,19 +444,22 @@ def trace_backward(root: Value, *, max_steps: int = DEFAULT_MAX_STEPS) -> str:
     Args:
         root: The output to differentiate.
         max_steps: The most steps to show.
+        lang: ``"en"`` or ``"ja"`` (日本語); ``None``: the current setting
+            (:func:`~autograd_core.languages.get_language`).
 
     Returns:
         The trace, one line per step.
 
     Raises:
-        ValueError: ``max_steps`` is negative.
+        ValueError: ``max_steps`` is negative, or ``lang`` is not a known language.
     """
+    lang = resolve_language(lang, "trace_backward")
     if max_steps < 0:
         raise ValueError(f"trace_backward: max_steps must be >= 0, got {max_steps}.")
     order = topological_order(root)
     names = dict(zip(order, node_names(order)))
     steps = backward_steps(root)
-    lines = [say("seed", root=names[root])]
+    lines = [say("seed", lang, root=names[root], droot=derivative_name(names[root]))]
     rows: list[tuple[str, str]] = []
     previous_node = None
     for step in steps[:max_steps]:
@@ -453,22 +470,18 @@ def trace_backward(root: Value, *, max_steps: int = DEFAULT_MAX_STEPS) -> str:
             previous_node = step.node
         parent = names[step.parent]
         update = say(
-            "trace_update", parent=parent, local=format_number(step.local),
+            "trace_update", lang, parent=parent, local=format_number(step.local),
             upstream=format_number(step.upstream), after=format_number(step.after),
         )
         rows.append((header, update))
-    width = max((len(header) for header, _ in rows), default=0)
-    lines.extend(f"  {header:<{width}}  {update}" for header, update in rows)
+    width = max((display_width(header) for header, _ in rows), default=0)
+    lines.extend(f"  {pad(header, width)}  {update}" for header, update in rows)
     if len(steps) > max_steps:
         lines.append(
-            f"  ... {len(steps) - max_steps:,} more steps (trace_backward(root, "
-            f"max_steps={len(steps)}) shows them all)"
+            say("trace_more", lang, count=f"{len(steps) - max_steps:,}", total=len(steps))
         )
     grads = reverse_sweep(root)
     silent = sum(1 for node in order if node.parents and grads[node] == 0.0)
     if silent:
-        lines.append(
-            f"  ({silent} computed node(s) had gradient 0 and passed nothing on, "
-            "as in backward())"
-        )
+        lines.append(say("trace_silent", lang, count=silent))
     return "\n".join(lines)

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from autograd_core.errors import GradcheckError
 from autograd_core.grad_mode import no_grad
 from autograd_core.higher_order import gradients
+from autograd_core.languages import resolve_language
 from autograd_core.value import Value
+from autograd_core.wording import display_width, pad, say
 
 #: 2.220446049250313e-16, the gap between 1.0 and the next float.
 MACHINE_EPSILON = sys.float_info.epsilon
@@ -175,19 +177,42 @@ class GradcheckResult:
     def worst_relative_error(self) -> float:
         return max((row.relative_error for row in self.rows), default=0.0)
 
-    def __str__(self) -> str:
+    def report(self, *, lang: str | None = None) -> str:
+        """The comparison as a table: one row per input, then the worst relative error.
+
+        Args:
+            lang: The language of the headings: ``"en"`` or ``"ja"`` (入力,
+                逆伝播, 数値微分, 相対誤差); ``None``: the current setting
+                (:func:`~autograd_core.languages.get_language`). The numbers
+                are the same in every language.
+
+        Raises:
+            ValueError: ``lang`` is not a known language.
+        """
+        lang = resolve_language(lang, "GradcheckResult.report")
         # The name column is as wide as the longest name (a network's parameter
-        # names, such as layers.0.neurons.3.weights.1), so the numbers line up.
-        width = max([12, *(len(row.name) for row in self.rows)])
-        lines = [f"{'input':<{width}} {'backprop':>22} {'numerical':>22} {'rel. error':>10}"]
+        # names, such as layers.0.neurons.3.weights.1), so the numbers line up;
+        # widths count terminal columns, in which a Japanese character takes two.
+        width = max([12, *(display_width(row.name) for row in self.rows)])
+        headings = [
+            pad(say("gradcheck_input", lang), width),
+            pad(say("gradcheck_backprop", lang), 22, ">"),
+            pad(say("gradcheck_numerical", lang), 22, ">"),
+            pad(say("gradcheck_relative", lang), 10, ">"),
+        ]
+        lines = [" ".join(headings)]
         for row in self.rows:
-            mark = "" if row.passed else "  <-- mismatch"
+            mark = "" if row.passed else say("gradcheck_mismatch", lang)
             lines.append(
-                f"{row.name:<{width}} {row.backprop:>22.15g} {row.numerical:>22.15g} "
+                f"{pad(row.name, width)} {row.backprop:>22.15g} {row.numerical:>22.15g} "
                 f"{row.relative_error:>10.2e}{mark}"
             )
-        lines.append(f"worst relative error: {self.worst_relative_error:.2e}")
+        lines.append(say("gradcheck_worst", lang, error=f"{self.worst_relative_error:.2e}"))
         return "\n".join(lines)
+
+    def __str__(self) -> str:
+        """:meth:`report` in the current language."""
+        return self.report()
 
 
 def gradcheck(
@@ -216,7 +241,8 @@ def gradcheck(
         raise_on_failure: If False, return the failing result instead of raising.
 
     Returns:
-        The per-input comparison; ``str(result)`` is a readable table.
+        The per-input comparison; ``str(result)`` is a readable table,
+        ``result.report(lang="ja")`` the same in Japanese.
 
     Raises:
         ValueError: An unknown ``step_rule``.
@@ -248,7 +274,10 @@ def gradcheck(
             rows.append(GradcheckRow(v.label or f"input {i}", analytic, numerical, allowed))
     result = GradcheckResult(tuple(rows))
     if raise_on_failure and not result.passed:
-        raise GradcheckError("backprop and finite differences disagree:\n" + str(result))
+        # An exception: in English whatever the language setting (what users search for).
+        raise GradcheckError(
+            "backprop and finite differences disagree:\n" + result.report(lang="en")
+        )
     return result
 
 
@@ -337,6 +366,6 @@ def gradgradcheck(
     if raise_on_failure and not result.passed:
         raise GradcheckError(
             "second derivatives and finite differences of first derivatives disagree:\n"
-            + str(result)
+            + result.report(lang="en")
         )
     return result

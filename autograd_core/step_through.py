@@ -41,6 +41,7 @@ from typing import Any
 
 from autograd_core.clusters import ModuleLike, cluster_tree
 from autograd_core.explain import BackwardStep, backward_steps, explain
+from autograd_core.languages import resolve_language
 from autograd_core.value import Value
 from autograd_core.viz import (
     DEFAULT_MAX_NODES,
@@ -51,7 +52,9 @@ from autograd_core.viz import (
     render_svg,
 )
 from autograd_core.wording import (
+    derivative_name,
     diagram_number,
+    display_width,
     format_number,
     forward_equation,
     local_derivative_formula,
@@ -101,33 +104,34 @@ class Frame:
     step: BackwardStep | None = None
 
 
-def _frames(facts: GraphFacts, precision: int) -> list[Frame]:
-    """The frames of the forward pass, then of the backward pass."""
+def _frames(facts: GraphFacts, precision: int, lang: str) -> list[Frame]:
+    """The frames of the forward pass, then of the backward pass, worded in ``lang``."""
     order, names, index = facts.order, facts.names, facts.index
     root = facts.root
     number = functools.partial(diagram_number, precision=precision)
     operations = sum(1 for node in order if node.parents)
     frames = [
-        Frame("start", say("start", root=names[-1], values=len(order), operations=operations))
+        Frame("start", say("start", lang, root=names[-1], values=len(order), operations=operations))
     ]
     for i, node in enumerate(order):
-        cell = (i, "data", say("data_cell", value=number(node.data)))
+        cell = (i, "data", say("data_cell", lang, value=number(node.data)))
         if node.parents:
             caption = say(
-                "forward_computed",
+                "forward_computed", lang,
                 equation=forward_equation(node, names[i], [names[index[p]] for p in node.parents]),
             )
         else:
-            caption = say("forward_leaf", name=names[i], value=format_number(node.data))
+            caption = say("forward_leaf", lang, name=names[i], value=format_number(node.data))
         frames.append(Frame("forward", caption, node=i, data={i: node.data}, cells=(cell,)))
 
     root_i = index[root]
+    droot = derivative_name(names[root_i])
     frames.append(Frame(
         "backward",
-        say("seed", root=names[root_i]),
-        say("backward_start", root=names[root_i], value=format_number(root.data)),
+        say("seed", lang, root=names[root_i], droot=droot),
+        say("backward_start", lang, root=names[root_i], droot=droot, value=format_number(root.data)),
         node=root_i, grad={root_i: 1.0},
-        cells=((root_i, "grad", say("grad_cell", value=number(1.0))),),
+        cells=((root_i, "grad", say("grad_cell", lang, value=number(1.0))),),
     ))
     steps = backward_steps(root)
     by_node = {node: names[i] for node, i in index.items()}
@@ -141,28 +145,31 @@ def _frames(facts: GraphFacts, precision: int) -> list[Frame]:
         term = step.local * step.upstream
         terms.append(term)
         values = {
-            "parent": names[p], "node": names[n], "root": names[root_i],
+            "parent": names[p], "node": names[n], "root": names[root_i], "droot": droot,
+            "dparent": derivative_name(names[p]), "dnode": derivative_name(names[n]),
             "local": format_number(step.local), "upstream": format_number(step.upstream),
             "before": format_number(step.before), "term": format_number(term),
             "after": format_number(step.after),
         }
-        caption = say("step_update" if len(terms) == 1 else "step_update_more", **values)
+        caption = say("step_update" if len(terms) == 1 else "step_update_more", lang, **values)
         why = say(
-            "step_why", operation=_call(step.node, names, index),
-            derivative=_derivative_words(step, by_node), **values,
+            "step_why", lang, operation=_call(step.node, names, index),
+            derivative=_derivative_words(step, by_node, lang), **values,
         )
         count = counts[p]
         if count > 1 and len(terms) < count:
-            why += " " + say("contribution", number=len(terms), count=count, parent=names[p])
-            text = say("grad_partial", value=number(step.after), number=len(terms), count=count)
+            why += " " + say("contribution", lang, number=len(terms), count=count, parent=names[p])
+            text = say(
+                "grad_partial", lang, value=number(step.after), number=len(terms), count=count
+            )
         elif count > 1:
             why += " " + say(
-                "contribution_last", number=len(terms), count=count, parent=names[p],
+                "contribution_last", lang, number=len(terms), count=count, parent=names[p],
                 terms=" + ".join(format_number(t) for t in terms), after=values["after"],
             )
-            text = say("grad_cell", value=number(step.after))
+            text = say("grad_cell", lang, value=number(step.after))
         else:
-            text = say("grad_cell", value=number(step.after))
+            text = say("grad_cell", lang, value=number(step.after))
         frames.append(Frame(
             "backward", caption, why, node=n, parent=p, slot=step.slot,
             grad={p: step.after}, cells=((p, "grad", text),), step=step,
@@ -174,15 +181,15 @@ def _frames(facts: GraphFacts, precision: int) -> list[Frame]:
     final = {i: 0.0 for i in untouched}
     grads = {root_i: 1.0} | {index[step.parent]: step.after for step in steps} | final
     parts = [
-        say("done_leaf", name=names[i], grad=format_number(grads[i]))
+        say("done_leaf", lang, name=names[i], grad=format_number(grads[i]))
         for i in leaves[:_LEAVES_IN_CAPTION]
     ]
     if len(leaves) > _LEAVES_IN_CAPTION:
         parts.append("...")
     frames.append(Frame(
-        "done", say("done", root=names[root_i], leaves=", ".join(parts)),
+        "done", say("done", lang, droot=droot, leaves=say("list_separator", lang).join(parts)),
         grad=final,
-        cells=tuple((i, "grad", say("grad_cell", value=number(0.0))) for i in untouched),
+        cells=tuple((i, "grad", say("grad_cell", lang, value=number(0.0))) for i in untouched),
     ))
     return frames
 
@@ -192,14 +199,14 @@ def _call(node: Value, names: list[str], index: Mapping[Value, int]) -> str:
     return f"{node.op}({', '.join(names[index[p]] for p in node.parents)})"
 
 
-def _derivative_words(step: BackwardStep, names: Mapping[Value, str]) -> str:
+def _derivative_words(step: BackwardStep, names: Mapping[Value, str], lang: str) -> str:
     """The local derivative in the graph's own names, as ``explain`` writes it:
     ``x = 5 (I = w * x)``; the table's generic formula where there is none
     (``1 (sum: dy/dxi = 1 for every i)``)."""
     number = format_number(step.local)
     named = local_derivative_in_names(step.node, step.slot, names)
     if named is None:
-        return f"{number} ({local_derivative_formula(step.node, step.slot)})"
+        return f"{number} ({local_derivative_formula(step.node, step.slot, lang)})"
     derivative, forward = named
     value = number if derivative == number else f"{derivative} = {number}"
     return f"{value} ({forward})"
@@ -252,13 +259,15 @@ class StepThrough:
     Attributes:
         frames: Every frame, in order (see :class:`Frame`).
         names: The name of each node, in topological order.
+        lang: The language of the captions and controls (``"en"`` or ``"ja"``).
     """
 
     def __init__(
         self, facts: GraphFacts, frames: list[Frame], svg: str,
         explanations: dict[int, str], neurons: list[dict[str, Any]], collapsed: bool,
-        initial: list[tuple[str, str]], folded_svg: str = "",
+        initial: list[tuple[str, str]], folded_svg: str = "", lang: str = "en",
     ) -> None:
+        self.lang = lang
         self._facts = facts
         self.frames = frames
         self.names = list(facts.names)
@@ -311,21 +320,22 @@ class StepThrough:
             "explanations": {str(i): text for i, text in self._explanations.items()},
             "neurons": self._neurons,
             "collapsed": self._collapsed,
-            "text": {key: say(key) for key in text_keys}
+            "lang": self.lang,
+            "text": {key: say(key, self.lang) for key in text_keys}
             | {
-                "label_step": say("label_step", number="{number}", count="{count}"),
-                "explain_title": say("explain_title", name="{name}"),
+                "label_step": say("label_step", self.lang, number="{number}", count="{count}"),
+                "explain_title": say("explain_title", self.lang, name="{name}"),
             },
         }
 
     def html(self, *, title: str | None = None) -> str:
         """The whole page: one HTML document with its script, style, graph and frames inlined."""
-        page_title = title or f"Backpropagation through {self.names[-1]}"
+        page_title = title or say("page_title", self.lang, root=self.names[-1])
         data = _json_for_script(self.payload())
         script = _asset("step_through.js")
         style = _asset("step_through.css")
         return (
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<!DOCTYPE html>\n<html lang=\"{self.lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{html.escape(page_title)}</title>\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<style>\nbody {{ margin: 1em; font-family: sans-serif; }}\n{style}</style>\n"
@@ -450,6 +460,7 @@ def step_through(
     direction: str = "LR",
     precision: int = 4,
     max_paths: int = 20,
+    lang: str | None = None,
 ) -> StepThrough:
     """Step through the forward and backward passes of ``root``'s graph.
 
@@ -473,6 +484,10 @@ def step_through(
         direction: ``"LR"`` or ``"TB"``, as for ``draw_graph``.
         precision: Significant digits in the boxes (captions show 6).
         max_paths: Paths listed by each node's explanation at most.
+        lang: The language of captions, buttons and explanations: ``"en"`` or
+            ``"ja"`` (日本語); ``None``: the current setting
+            (:func:`~autograd_core.languages.get_language`). The numbers are
+            the same in every language.
 
     Returns:
         A :class:`StepThrough`: display it in Jupyter, or ``.save_html(path)``.
@@ -480,10 +495,11 @@ def step_through(
     Raises:
         TypeError: ``root`` is not a Value.
         autograd_core.viz.GraphTooLargeError: More than ``max_nodes`` value nodes.
-        ValueError: A bad ``direction``, ``precision`` or ``collapse_above``.
+        ValueError: A bad ``direction``, ``precision``, ``collapse_above`` or ``lang``.
         ImportError: The ``viz`` extra is missing (the layout needs it).
         autograd_core.viz.RenderError: The renderer failed.
     """
+    lang = resolve_language(lang, "step_through")
     if collapse_above is not None and collapse_above < 0:
         raise ValueError(
             f"step_through: collapse_above must be >= 0 or None, got {collapse_above}."
@@ -493,10 +509,10 @@ def step_through(
     )
     if precision < 1:
         raise ValueError(f"step_through: precision must be at least 1, got {precision}.")
-    frames = _frames(facts, precision)
-    unknown = say("unknown")
+    frames = _frames(facts, precision, lang)
+    unknown = say("unknown", lang)
     initial = [
-        (say("data_cell", value=unknown), say("grad_cell", value=unknown))
+        (say("data_cell", lang, value=unknown), say("grad_cell", lang, value=unknown))
         for _ in facts.order
     ]
     # Each box is laid out for the longest text it will show.
@@ -504,16 +520,17 @@ def step_through(
     for frame in frames:
         for i, kind, text in frame.cells:
             column = 0 if kind == "data" else 1
-            if len(text) > len(longest[i][column]):
+            if display_width(text) > display_width(longest[i][column]):
                 longest[i][column] = text
     diagram = build_diagram(
         facts, direction=direction, precision=precision,
-        cell_texts=[(data, grad) for data, grad in longest],
+        cell_texts=[(data, grad) for data, grad in longest], lang=lang,
     )
     svg = render_svg(diagram).decode("utf-8")
     svg = svg[svg.index("<svg"):]
     explanations = {
-        i: explain(root, node, max_paths=max_paths) for i, node in enumerate(facts.order)
+        i: explain(root, node, max_paths=max_paths, lang=lang)
+        for i, node in enumerate(facts.order)
     }
     children, numbers = cluster_tree(facts.clusters, facts.titles)
     neurons = _neurons(facts, numbers, children)
@@ -527,5 +544,5 @@ def step_through(
         folded_svg = render_svg(folded).decode("utf-8")
         folded_svg = folded_svg[folded_svg.index("<svg"):]
     return StepThrough(
-        facts, frames, svg, explanations, neurons, collapsed, initial, folded_svg
+        facts, frames, svg, explanations, neurons, collapsed, initial, folded_svg, lang
     )

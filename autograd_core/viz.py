@@ -56,7 +56,14 @@ from autograd_core.render import (
     render_source,
 )
 from autograd_core.value import Value
-from autograd_core.wording import diagram_number, local_derivative_formula, node_names, say
+from autograd_core.languages import resolve_language
+from autograd_core.wording import (
+    derivative_name,
+    diagram_number,
+    local_derivative_formula,
+    node_names,
+    say,
+)
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]
@@ -357,6 +364,7 @@ def build_diagram(
     show_local_grads: bool | None = None,
     precision: int = 4,
     cell_texts: Sequence[tuple[str, str]] | None = None,
+    lang: str = "en",
 ) -> graphviz.Digraph:
     """The diagram of :func:`draw_graph` for a described graph.
 
@@ -366,6 +374,8 @@ def build_diagram(
         cell_texts: The data and grad cells of each node, in place of the
             node's own numbers (the step-through sizes each box for the
             longest text it will show).
+        lang: The language of the cells' words (``data``/``grad``; ``"ja"``: 値/勾配)
+            and of the arrows' tooltips.
 
     Raises:
         ValueError: An unknown ``direction`` or a ``precision`` below 1.
@@ -388,8 +398,8 @@ def build_diagram(
         if cell_texts is not None:
             data_text, grad_text = cell_texts[i]
         else:
-            data_text = say("data_cell", value=_number(node.data, precision))
-            grad_text = say("grad_cell", value=_number(node.grad, precision))
+            data_text = say("data_cell", lang, value=_number(node.data, precision))
+            grad_text = say("grad_cell", lang, value=_number(node.grad, precision))
         target.node(
             f"v{i}",
             value_label(
@@ -416,8 +426,8 @@ def build_diagram(
         for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
             attributes = {
                 "tooltip": _plain_text(
-                    f"d{names[i]}/d{names[index[parent]]} = {_number(local, 12)}   "
-                    f"({local_derivative_formula(node, slot)})"
+                    f"d{derivative_name(names[i])}/d{derivative_name(names[index[parent]])} = "
+                    f"{_number(local, 12)}   ({local_derivative_formula(node, slot, lang)})"
                 ),
             }
             if show_local_grads:
@@ -514,6 +524,7 @@ def draw_graph(
     groups: Mapping[Value, str] | None = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     precision: int = 4,
+    lang: str | None = None,
 ) -> graphviz.Digraph:
     """A diagram of everything ``root`` depends on.
 
@@ -546,6 +557,10 @@ def draw_graph(
             ``{w1: "neuron 1", w2: "neuron 2"}``; nested by path prefix.
         max_nodes: Refuse graphs with more value nodes; ``None`` for no limit.
         precision: Significant digits of the numbers shown.
+        lang: The language of the boxes' words: ``"en"`` (``data 10 | grad 30``)
+            or ``"ja"`` (``値 10 | 勾配 30``); ``None``: the current setting
+            (:func:`~autograd_core.languages.get_language`). Labels are the
+            nodes' own, in any language.
 
     Returns:
         A ``graphviz.Digraph`` (a subclass whose rendering uses
@@ -555,16 +570,17 @@ def draw_graph(
         ImportError: The ``graphviz`` package is missing (``pip install
             "autograd-core[viz]"``).
         GraphTooLargeError: The graph has more than ``max_nodes`` value nodes.
-        ValueError: An unknown ``direction`` or a ``precision`` below 1.
+        ValueError: An unknown ``direction`` or ``lang``, or a ``precision`` below 1.
         TypeError: ``root`` is not a Value.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: root must be a Value, got {type(root).__name__}.")
     _check_drawing_options(direction, precision)
+    lang = resolve_language(lang, "draw_graph")
     facts = describe_graph(root, model=model, groups=groups, max_nodes=max_nodes)
     return build_diagram(
         facts, direction=direction, show_grad=show_grad,
-        show_local_grads=show_local_grads, precision=precision,
+        show_local_grads=show_local_grads, precision=precision, lang=lang,
     )
 
 

@@ -1,4 +1,4 @@
-"""How the graph is worded: every sentence the step-through shows, in one catalogue.
+"""How the graph is worded: node names, numbers, formulas, and the sentences around them.
 
 Text output (:func:`~autograd_core.explain.trace_backward`), diagrams
 (:func:`~autograd_core.viz.draw_graph`) and the step-through
@@ -7,92 +7,46 @@ numbers with the same functions here, so a node called ``mul#4`` in a trace is
 ``mul#4`` in the picture, and ``30`` is never ``30.0`` in one and ``30`` in the
 other.
 
-Sentences are templates in :data:`MESSAGES`, keyed by a short id, with named
-placeholders (``{parent}``, ``{local}`` ...). :func:`say` fills one in. A
-translation is another table with the same keys and placeholders, so both
-languages print the same numbers; nothing else needs to change.
+Sentences are templates in :data:`autograd_core.messages.MESSAGES`, one per
+language with the same named placeholders (``{parent}``, ``{local}`` ...);
+:func:`say` fills one in. Numbers are formatted here before they are put in,
+so English and Japanese print the same digits. Columns are padded by terminal
+width (:func:`pad`), in which a Japanese character counts twice.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from autograd_core.messages import MESSAGES, say
 from autograd_core.ops import OPERATIONS
 
 if TYPE_CHECKING:
     from autograd_core.value import Value
 
-#: Every sentence shown by the step-through and the backward trace, by id.
-MESSAGES: Mapping[str, str] = {
-    # The backward trace and the step-through's backward captions.
-    "seed": "{root}.grad = 1   (the seed: d{root}/d{root} = 1)",
-    "trace_update": "{parent}.grad += {local} * {upstream}  ->  {parent}.grad = {after}",
-    "step_update": "{parent}.grad += {local} * {upstream} -> {after}",
-    "step_update_more": (
-        "{parent}.grad += {local} * {upstream} -> {before} + {term} = {after}"
-    ),
-    "step_why": (
-        "{node} = {operation}: the local derivative d{node}/d{parent} = {derivative} "
-        "times the upstream gradient d{root}/d{node} = {upstream}."
-    ),
-    "contribution": "Contribution {number} of {count} to {parent}.grad.",
-    "contribution_last": (
-        "Contribution {number} of {count}: {parent}.grad = {terms} = {after} is complete."
-    ),
-    # Forward captions.
-    "start": (
-        "The graph of {root}: {values} values and {operations} operations. "
-        "Press next to compute it forward, one node at a time."
-    ),
-    "forward_leaf": "{name} = {value}   (a leaf: a number given to the graph)",
-    "forward_computed": "{equation}",
-    "backward_start": (
-        "Forward pass done: {root} = {value}. Now backward: every grad starts at 0, "
-        "and {root}.grad = 1 is the seed (d{root}/d{root} = 1)."
-    ),
-    "silent": (
-        "{node}.grad is 0, so {node} passes nothing back (as in backward())."
-    ),
-    "done": (
-        "Backward pass done: each grad is d{root}/d(node). {leaves}"
-    ),
-    "done_leaf": "{name}.grad = {grad}",
-    # The cells of a value box.
-    "data_cell": "data {value}",
-    "grad_cell": "grad {value}",
-    "grad_partial": "grad {value} ({number}/{count})",
-    "unknown": "?",
-    # The controls of the step-through.
-    "phase_forward": "forward",
-    "phase_backward": "backward",
-    "button_reset": "reset",
-    "button_previous": "previous",
-    "button_next": "next",
-    "button_play": "play",
-    "button_pause": "pause",
-    "label_speed": "speed",
-    "label_step": "step {number} of {count}",
-    "hint_click": "Click a leaf to see its chain rule. Arrow keys step too.",
-    "hint_collapse": (
-        "Click a neuron to open the network and see inside it; click a neuron's title "
-        "to fold it again."
-    ),
-    "button_fold_all": "fold all neurons",
-    "button_open_all": "open all neurons",
-    "explain_title": "Chain rule for {name}",
-    "collapsed_title": "{title}: {output}",
-}
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: East Asian wide characters (漢字, かな) count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def say(key: str, **values: object) -> str:
-    """The sentence ``MESSAGES[key]`` with its placeholders filled in.
+def pad(text: str, width: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (``"<"`` left, ``">"`` right),
+    so columns of Japanese and English text line up as ``str.ljust`` does for ASCII."""
+    gap = " " * max(0, width - display_width(text))
+    return text + gap if align == "<" else gap + text
 
-    Raises:
-        KeyError: ``key`` is not in the catalogue, or a placeholder is missing.
-    """
-    return MESSAGES[key].format(**values)
+
+#: A name written after ``d`` in d(out)/d(in) as it is: letters, digits, ``_``, ``#``, ``.``, ``[]``.
+_PLAIN_NAME = re.compile(r"[^\s()+\-*/=]+")
+
+
+def derivative_name(name: str) -> str:
+    """A node's name as it stands in ``d{y}/d{x}``: ``L`` stays ``L``, a name with a space
+    or an operator is bracketed, ``d(2乗 L)/d(引き算 D)``, so the notation stays unambiguous."""
+    return name if _PLAIN_NAME.fullmatch(name) else f"({name})"
 
 
 def format_number(x: float) -> str:
@@ -134,7 +88,7 @@ def node_names(order: Sequence[Value]) -> list[str]:
     return names
 
 
-def local_derivative_formula(node: Value, slot: int) -> str:
+def local_derivative_formula(node: Value, slot: int, lang: str = "en") -> str:
     """The table's formula for d(node)/d(parent number ``slot``), e.g. ``mul: dy/da = b``.
 
     Read from ``OPERATIONS[node.op].derivatives``; a fixed constant (the c of
@@ -144,7 +98,7 @@ def local_derivative_formula(node: Value, slot: int) -> str:
     parts = row.derivatives.split(", ")
     formula = parts[slot] if len(parts) == len(node.parents) else row.derivatives
     if node.constant is not None:
-        formula += f" with c = {format_number(node.constant)}"
+        formula = say("formula_constant", lang, formula=formula, c=format_number(node.constant))
     return f"{row.name}: {formula}"
 
 

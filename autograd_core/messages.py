@@ -1,0 +1,277 @@
+"""Every sentence of the teaching output, once in each language: the message catalogue.
+
+The explanations (:func:`~autograd_core.explain.explain`,
+:func:`~autograd_core.explain.trace_backward`), the step-through's captions and
+controls, gradcheck's report, the demo and the diagrams' cells take their words
+from :data:`MESSAGES` and nowhere else. Each entry is keyed by a short id and
+holds one template per language (``"en"``, ``"ja"``) with the *same* named
+placeholders; the numbers are formatted before they are put in (by
+:mod:`autograd_core.wording`), so both languages print the very same digits.
+``tests/test_messages.py`` checks that every entry has every language and the
+same placeholders in each.
+
+Japanese uses the words of the source articles and the usual textbooks
+(計算グラフ, 順伝播, 逆伝播, 局所的な微分, 連鎖律, 勾配, 学習率, 葉ノード, ...),
+です・ます調 for sentences; code names (``w.grad``, ``backward()``) and formulas
+stay as they are. Exceptions are not here: they stay in English.
+
+To add a language: add its code to :data:`autograd_core.languages.LANGUAGES`
+and a template under that code to every entry; the test names what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: Every message, by id, then by language code.
+MESSAGES: Mapping[str, Mapping[str, str]] = {
+    # ------------------------------------------------------------------
+    # The backward trace and the step-through's backward captions.
+    # ------------------------------------------------------------------
+    "seed": {
+        "en": "{root}.grad = 1   (the seed: d{droot}/d{droot} = 1)",
+        "ja": "{root}.grad = 1   (起点: d{droot}/d{droot} = 1)",
+    },
+    "trace_update": {
+        "en": "{parent}.grad += {local} * {upstream}  ->  {parent}.grad = {after}",
+        "ja": "{parent}.grad += {local} * {upstream}  ->  {parent}.grad = {after}",
+    },
+    "trace_more": {
+        "en": "  ... {count} more steps (trace_backward(root, max_steps={total}) shows them all)",
+        "ja": "  ... あと {count} ステップあります(trace_backward(root, max_steps={total}) ですべて表示します)",
+    },
+    "trace_silent": {
+        "en": "  ({count} computed node(s) had gradient 0 and passed nothing on, as in backward())",
+        "ja": "  (勾配が 0 の計算ノード {count} 個は、backward() と同じく何も伝えませんでした)",
+    },
+    "step_update": {
+        "en": "{parent}.grad += {local} * {upstream} -> {after}",
+        "ja": "{parent}.grad += {local} * {upstream} -> {after}",
+    },
+    "step_update_more": {
+        "en": "{parent}.grad += {local} * {upstream} -> {before} + {term} = {after}",
+        "ja": "{parent}.grad += {local} * {upstream} -> {before} + {term} = {after}",
+    },
+    "step_why": {
+        "en": (
+            "{node} = {operation}: the local derivative d{dnode}/d{dparent} = {derivative} "
+            "times the upstream gradient d{droot}/d{dnode} = {upstream}."
+        ),
+        "ja": (
+            "{node} = {operation}: 局所的な微分 d{dnode}/d{dparent} = {derivative} に、"
+            "上流から届いた勾配 d{droot}/d{dnode} = {upstream} を掛けます。"
+        ),
+    },
+    "contribution": {
+        "en": "Contribution {number} of {count} to {parent}.grad.",
+        "ja": "{parent}.grad への寄与 {count} 個のうち {number} 個目です。",
+    },
+    "contribution_last": {
+        "en": "Contribution {number} of {count}: {parent}.grad = {terms} = {after} is complete.",
+        "ja": "寄与 {count} 個のうち {number} 個目で、{parent}.grad = {terms} = {after} がそろいました。",
+    },
+    # ------------------------------------------------------------------
+    # The step-through's forward captions and the last frame.
+    # ------------------------------------------------------------------
+    "start": {
+        "en": (
+            "The graph of {root}: {values} values and {operations} operations. "
+            "Press next to compute it forward, one node at a time."
+        ),
+        "ja": (
+            "{root} の計算グラフです。値が {values} 個、演算が {operations} 個あります。"
+            "「次へ」を押すと、ノードを1つずつ順伝播で計算します。"
+        ),
+    },
+    "forward_leaf": {
+        "en": "{name} = {value}   (a leaf: a number given to the graph)",
+        "ja": "{name} = {value}   (葉ノード: グラフに与えられた数です)",
+    },
+    "forward_computed": {"en": "{equation}", "ja": "{equation}"},
+    "backward_start": {
+        "en": (
+            "Forward pass done: {root} = {value}. Now backward: every grad starts at 0, "
+            "and {root}.grad = 1 is the seed (d{droot}/d{droot} = 1)."
+        ),
+        "ja": (
+            "順伝播が終わり、{root} = {value} になりました。ここから逆伝播です。どの grad も 0 から"
+            "始まり、{root}.grad = 1 が起点になります(d{droot}/d{droot} = 1)。"
+        ),
+    },
+    "done": {
+        "en": "Backward pass done: each grad is d{droot}/d(node). {leaves}",
+        "ja": "逆伝播が終わりました。各ノードの grad は d{droot}/d(そのノード) です。{leaves}",
+    },
+    "done_leaf": {"en": "{name}.grad = {grad}", "ja": "{name}.grad = {grad}"},
+    "list_separator": {"en": ", ", "ja": "、"},
+    # ------------------------------------------------------------------
+    # The cells of a value box (diagrams and step-through).
+    # ------------------------------------------------------------------
+    "data_cell": {"en": "data {value}", "ja": "値 {value}"},
+    "grad_cell": {"en": "grad {value}", "ja": "勾配 {value}"},
+    "grad_partial": {
+        "en": "grad {value} ({number}/{count})",
+        "ja": "勾配 {value} ({number}/{count})",
+    },
+    "unknown": {"en": "?", "ja": "?"},
+    # ------------------------------------------------------------------
+    # The step-through's controls and page.
+    # ------------------------------------------------------------------
+    "phase_forward": {"en": "forward", "ja": "順伝播"},
+    "phase_backward": {"en": "backward", "ja": "逆伝播"},
+    "button_reset": {"en": "reset", "ja": "最初から"},
+    "button_previous": {"en": "previous", "ja": "前へ"},
+    "button_next": {"en": "next", "ja": "次へ"},
+    "button_play": {"en": "play", "ja": "再生"},
+    "button_pause": {"en": "pause", "ja": "一時停止"},
+    "label_speed": {"en": "speed", "ja": "速さ"},
+    "label_step": {"en": "step {number} of {count}", "ja": "ステップ {number} / {count}"},
+    "hint_click": {
+        "en": "Click a leaf to see its chain rule. Arrow keys step too.",
+        "ja": "ノードをクリックすると、その連鎖律が表示されます。矢印キーでも進めます。",
+    },
+    "hint_collapse": {
+        "en": (
+            "Click a neuron to open the network and see inside it; click a neuron's title "
+            "to fold it again."
+        ),
+        "ja": (
+            "ニューロンをクリックするとネットワークが開き、中が見えます。"
+            "ニューロンの見出しをクリックすると、また折りたたみます。"
+        ),
+    },
+    "button_fold_all": {"en": "fold all neurons", "ja": "ニューロンをすべて折りたたむ"},
+    "button_open_all": {"en": "open all neurons", "ja": "ニューロンをすべて開く"},
+    "explain_title": {"en": "Chain rule for {name}", "ja": "{name} の連鎖律"},
+    "page_title": {
+        "en": "Backpropagation through {root}",
+        "ja": "{root} の誤差逆伝播",
+    },
+    # ------------------------------------------------------------------
+    # explain(): the chain rule, path by path.
+    # ------------------------------------------------------------------
+    "explain_heading": {
+        "en": "How {y} depends on {x}: the chain rule for d{dy}/d{dx}",
+        "ja": "{y} は {x} にどう依存するか: d{dy}/d{dx} の連鎖律",
+    },
+    "explain_no_path": {
+        "en": "  No path leads from {x} to {y}: {y} does not depend on {x}, so d{dy}/d{dx} = 0.",
+        "ja": "  {x} から {y} への経路はありません。{y} は {x} に依存しないので、d{dy}/d{dx} = 0 です。",
+    },
+    "explain_is_root": {
+        "en": "  {x} is the output itself: d{dy}/d{dx} = 1 (the seed of backward()).",
+        "ja": "  {x} は出力そのものなので、d{dy}/d{dx} = 1 です(backward() の起点)。",
+    },
+    "explain_too_many": {
+        "en": "  {count} paths lead from {x} to {y}: too many to list (max_paths={max_paths}).",
+        "ja": "  {x} から {y} への経路は {count} 本あり、多すぎるので並べません(max_paths={max_paths})。",
+    },
+    "explain_backprop_only": {
+        "en": "  Backpropagation adds them all up in one sweep: d{dy}/d{dx} = {total}",
+        "ja": "  逆伝播は1回の走査でそのすべてを足し合わせます: d{dy}/d{dx} = {total}",
+    },
+    "explain_locals": {
+        "en": "Local derivatives on the way (stored when each node was computed):",
+        "ja": "経路上の局所的な微分(各ノードを計算したときに保存された値です):",
+    },
+    "explain_one_path": {
+        "en": (
+            "1 path leads from {x} to {y}; d{dy}/d{dx} is the product of the local "
+            "derivatives along it:"
+        ),
+        "ja": "{x} から {y} への経路は 1 本です。d{dy}/d{dx} はこの経路に沿った局所的な微分の積です:",
+    },
+    "explain_paths": {
+        "en": "{count} paths lead from {x} to {y}; d{dy}/d{dx} is the sum of their products:",
+        "ja": "{x} から {y} への経路は {count} 本です。d{dy}/d{dx} は各経路の積の和です:",
+    },
+    "explain_path": {"en": "  path {number}: {nodes}", "ja": "  経路 {number}: {nodes}"},
+    "explain_sum": {
+        "en": "Sum over the paths: d{dy}/d{dx} = {terms} = {total}",
+        "ja": "経路についての和: d{dy}/d{dx} = {terms} = {total}",
+    },
+    "explain_backprop": {
+        "en": "Backpropagation ({y}.backward()) gives d{dy}/d{dx} = {total} ({agreement}).",
+        "ja": "逆伝播({y}.backward())でも d{dy}/d{dx} = {total} になります({agreement})。",
+    },
+    "explain_agree_exactly": {"en": "the same number", "ja": "同じ値です"},
+    "explain_agree_rounding": {"en": "equal up to rounding", "ja": "丸め誤差の範囲で一致します"},
+    "explain_hidden": {"en": "... ({count} more)", "ja": "...(ほか {count} 個)"},
+    "formula_constant": {"en": "{formula} with c = {c}", "ja": "{formula}、ただし c = {c}"},
+    # ------------------------------------------------------------------
+    # gradcheck's report.
+    # ------------------------------------------------------------------
+    "gradcheck_input": {"en": "input", "ja": "入力"},
+    "gradcheck_backprop": {"en": "backprop", "ja": "逆伝播"},
+    "gradcheck_numerical": {"en": "numerical", "ja": "数値微分"},
+    "gradcheck_relative": {"en": "rel. error", "ja": "相対誤差"},
+    "gradcheck_mismatch": {"en": "  <-- mismatch", "ja": "  <-- 不一致"},
+    "gradcheck_worst": {
+        "en": "worst relative error: {error}",
+        "ja": "最大の相対誤差: {error}",
+    },
+    # ------------------------------------------------------------------
+    # The demo (python -m autograd_core).
+    # ------------------------------------------------------------------
+    "demo_names": {
+        "en": "The nodes, as in the articles: multiply {I}, add {M}, subtract {D}, square {L} (the loss).",
+        "ja": (
+            "第1回の記事と同じく、ノードを {I}、{M}、{D}、{L} と呼びます"
+            "(L は損失関数の値です)。"
+        ),
+    },
+    "demo_forward": {
+        "en": "Forward pass, one elementary operation at a time:",
+        "ja": "順伝播: 基本的な演算を1つずつ計算します。",
+    },
+    "demo_backward": {
+        "en": "Backward pass, in the order L.backward() runs it (parent.grad += local * upstream):",
+        "ja": "逆伝播: L.backward() が実行する順に、parent.grad += local * upstream を繰り返します。",
+    },
+    "demo_other_leaves": {
+        "en": "The other leaves: d{L}/d{x} = {dx},  d{L}/d{yc} = {dyc}",
+        "ja": "残りの葉ノード: d{L}/d{x} = {dx}、 d{L}/d{yc} = {dyc}",
+    },
+    "demo_closed_form": {
+        "en": "Closed form check: d{L}/dw = 2x((wx + b) - yc) = {value}",
+        "ja": "式で確かめます: d{L}/dw = 2x((wx + b) - yc) = {value}",
+    },
+    "demo_sgd": {
+        "en": "One SGD step with learning rate {lr}:",
+        "ja": "学習率 {lr} で勾配降下法を1ステップ進めます:",
+    },
+    "demo_loss": {"en": "  loss {before} -> {after}", "ja": "  損失 {before} -> {after}"},
+    "demo_no_diagram": {"en": "No diagram drawn: {error}", "ja": "図は描けませんでした: {error}"},
+    "demo_diagram": {
+        "en": "The graph with its gradients, each arrow labelled with its local derivative:",
+        "ja": "勾配を書き込んだ計算グラフです。各矢印には局所的な微分が書いてあります:",
+    },
+    "demo_open": {
+        "en": "Open the .svg in a browser, or view the .png.",
+        "ja": ".svg はブラウザで、.png は画像ビューアで開けます。",
+    },
+    "demo_html": {
+        "en": "Step through the forward and backward pass (next, previous, play, arrow keys):",
+        "ja": "順伝播と逆伝播を1ステップずつ見られます(次へ・前へ・再生・矢印キー):",
+    },
+}
+
+#: Messages with no words of their own (only placeholders, symbols and code), the same in
+#: every language by design; every other entry must differ between languages.
+LANGUAGE_NEUTRAL = frozenset({
+    "trace_update", "step_update", "step_update_more", "forward_computed", "done_leaf",
+    "unknown",
+})
+
+
+def say(key: str, lang: str, /, **values: object) -> str:
+    """The message ``key`` in language ``lang``, its placeholders filled in with ``values``.
+
+    ``lang`` is a checked code (see :func:`autograd_core.languages.resolve_language`);
+    callers resolve it once per call that makes output and pass it down.
+
+    Raises:
+        KeyError: ``key`` is not in the catalogue, ``lang`` not among its languages,
+            or a placeholder is missing from ``values``.
+    """
+    return MESSAGES[key][lang].format(**values)
