@@ -35,8 +35,6 @@ TRANSLATIONS_UNDER_WAY = {
     "06_vanishing_gradients",
     "07_gradient_checking",
     "08_handwritten_digits",
-    "09_higher_order",
-    "10_build_it_yourself",
     "11_optimizers",
     "12_initialisation",
     "14_regression_with_squared_error",
