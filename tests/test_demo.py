@@ -188,3 +188,53 @@ def test_html_option_writes_the_step_through_page_and_prints_its_path(
     text = page.read_text(encoding="utf-8")
     # In the page's data ">" is written \u003e (nothing can close the script element).
     assert "w.grad += 5 * 6 -\\u003e 30" in text and "I = w * x = 10 * 5 = 50" in text
+
+
+# ----------------------------------------------------------------------------
+# In Japanese
+# ----------------------------------------------------------------------------
+def test_lang_ja_prints_the_example_in_japanese_with_the_articles_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--lang ja: the first article's node names, Japanese headings, the same arithmetic;
+    the SVG and the step-through page carry the names and Japanese cells."""
+    status, out, _ = run_demo(capsys, "--out", str(tmp_path), "--lang", "ja", "--html")
+    assert status == 0
+    for line in (
+        "ノードを 掛け算 I、足し算 M、引き算 D、2乗 L と呼びます",
+        "  掛け算 I: I = w * x   = 10 * 5 = 50",
+        "  2乗 L:    L = D ** 2  = 3 ** 2 = 9",
+        "順伝播", "逆伝播", "局所的な微分", "連鎖律", "学習率 0.01", "葉ノード",
+        "w.grad += 5 * 6  ->  w.grad = 30",
+        "dL/dw = dL/dD * dD/dM * dM/dI * dI/dw = 6 * 1 * 1 * 5 = 30",
+        "w <- 10 - 0.01 * 30 = 9.7",
+        "損失 9 -> 2.0736",
+    ):
+        assert line in out, line
+    svg = (tmp_path / "seed_graph.svg").read_text(encoding="utf-8")
+    assert "掛け算 I" in svg and "2乗 L" in svg and "勾配 30" in svg and "grad 30" not in svg
+    page = (tmp_path / "steps.html").read_text(encoding="utf-8")
+    assert '<html lang="ja">' in page and "次へ" in page and "2乗 L の誤差逆伝播" in page
+
+
+def test_the_environment_variable_chooses_japanese_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    """AUTOGRAD_CORE_LANG=ja runs the demo in Japanese; =fr exits with status 2 naming it;
+    --lang en wins over the variable."""
+    env = {**os.environ, "AUTOGRAD_CORE_LANG": "ja"}
+    command = [sys.executable, "-m", "autograd_core", "--no-diagram"]
+    japanese = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert japanese.returncode == 0 and "掛け算 I" in japanese.stdout
+    english = subprocess.run(
+        [*command, "--lang", "en"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert english.returncode == 0 and "Forward pass" in english.stdout
+    env["AUTOGRAD_CORE_LANG"] = "fr"
+    bad = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "AUTOGRAD_CORE_LANG='fr'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_an_unknown_lang_option_gives_status_2() -> None:
+    """--lang fr is refused by the option parser, naming the choices."""
+    result = run_demo_process("--lang", "fr", "--no-diagram")
+    assert result.returncode == 2 and "--lang" in result.stderr and "'ja'" in result.stderr

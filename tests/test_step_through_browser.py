@@ -178,3 +178,47 @@ def test_diagram_labels_fit_their_boxes_in_the_browser(page: Any, tmp_path: Path
     font = page.evaluate("getComputedStyle(document.querySelector('g.node text')).fontFamily")
     assert font.startswith('"DejaVu Sans"')
     keep(page, tmp_path, "diagram_fonts.png", "svg")
+
+
+def test_the_japanese_page_steps_through_with_japanese_controls(page: Any, tmp_path: Path) -> None:  # noqa: F811
+    """step_through(lang="ja"): Japanese buttons, phase marks, captions and cells in the
+    browser, the same numbers as in English, and every cell's text inside its box."""
+    graph = build_seed_graph()
+    for node, name in zip((graph.I, graph.M, graph.D, graph.L), ("掛け算 I", "足し算 M", "引き算 D", "2乗 L")):
+        node.label = name
+    steps = step_through(graph.L, lang="ja")
+    page.goto(steps.save_html(tmp_path / "steps_ja.html").as_uri())
+    assert page.get_attribute("html", "lang") == "ja"
+    assert [page.inner_text(f".agc-{name}") for name in ("reset", "previous", "play", "next")] == [
+        "最初から", "前へ", "再生", "次へ"]
+    assert page.inner_text(".agc-phase-forward") == "順伝播"
+    assert box_texts(page, 0)[-2:] == ["値 ?", "勾配 ?"]
+    for frame in steps.frames[1:]:
+        page.click(".agc-next")
+        assert page.text_content(".agc-caption-main") == frame.caption
+        if frame.caption == "w.grad += 5 * 6 -> 30":
+            assert "局所的な微分 d(掛け算 I)/dw = x = 5" in page.text_content(".agc-caption-detail")
+            keep(page, tmp_path, "step_through_ja_backward.png")
+    assert [box_texts(page, i)[-1] for i in (0, 1, 3, 5)] == ["勾配 30", "勾配 60", "勾配 6", "勾配 -6"]
+    assert page.inner_text(".agc-counter") == f"ステップ {len(steps.frames)} / {len(steps.frames)}"
+    page.click('g.node:has(> title:text-is("v0"))')
+    assert page.inner_text(".agc-explain-title") == "w の連鎖律"
+    assert "連鎖律" in page.inner_text(".agc-explain-text")
+    overflow = page.evaluate(
+        """() => {
+        const bad = [];
+        for (const group of document.querySelectorAll('.agc-graph g.node')) {
+          const cells = [...group.querySelectorAll('polygon[fill="none"]')].map(p => p.getBBox());
+          if (!cells.length) continue;
+          for (const t of group.querySelectorAll('text')) {
+            const box = t.getBBox();
+            const cell = cells.find(c => box.x >= c.x - 0.5 && box.x <= c.x + c.width);
+            if (!cell || box.x + box.width > cell.x + cell.width + 0.5) bad.push(t.textContent);
+          }
+        }
+        return bad;
+      }"""
+    )
+    assert overflow == []
+    keep(page, tmp_path, "step_through_ja_done.png")
+    only_local(page)
