@@ -29,7 +29,8 @@ Usage, from the repository folder::
     python notebooks/ja/build.py 01_worked_example  # one (the stem or the file name)
     python notebooks/ja/build.py --no-execute 01_worked_example
     python notebooks/ja/build.py --check            # hashes and replacements only, no writing
-    python notebooks/ja/build.py --skeleton 05_softmax_and_cross_entropy > notebooks/ja/translations/05_softmax_and_cross_entropy.md
+    python notebooks/ja/build.py --skeleton 05_softmax_and_cross_entropy \
+        > notebooks/ja/translations/05_softmax_and_cross_entropy.md
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ NOTE = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 class TranslationError(Exception):
-    """A translation file does not fit its English notebook; the message says where and what to do."""
+    """A translation file does not fit its notebook; the message says where and what to do."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class Replacement:
 
 @dataclass
 class MarkdownBlock:
-    """The Japanese text of one English markdown cell, and the hash of the English text it translates."""
+    """The Japanese text of one English markdown cell and the hash of the text it translates."""
 
     cell_id: str
     english_hash: str
@@ -114,7 +115,7 @@ class MarkdownBlock:
 
 @dataclass
 class CodeBlock:
-    """The replacements for one code cell, and why its printed numbers may vary (timings), if they do."""
+    """The replacements for one code cell, and why its printed numbers vary (if they do)."""
 
     cell_id: str
     replacements: list[Replacement] = field(default_factory=list)
@@ -189,42 +190,27 @@ def parse_translation(path: Path) -> Translation:
             f"python notebooks/ja/build.py --skeleton {path.stem} > {where}"
         )
     lines = path.read_text(encoding="utf-8").splitlines()
-    first = next((k for k, line in enumerate(lines) if line.strip()), None)
-    match = NOTEBOOK_HEADER.match(lines[first]) if first is not None else None
+    filled = [number for number, line in enumerate(lines, start=1) if line.strip()]
+    match = NOTEBOOK_HEADER.match(lines[filled[0] - 1]) if filled else None
     if match is None:
         raise TranslationError(
             f"{where}, line 1: the file must start with <!-- notebook: {path.stem}.ipynb -->"
         )
-    assert first is not None
     translation = Translation(path, match["name"], {}, {}, [])
     blocks: list[tuple[MarkdownBlock | CodeBlock, list[tuple[int, str]]]] = []
-    for number, line in enumerate(lines[first + 1 :], start=first + 2):
-        markdown = MARKDOWN_HEADER.match(line)
-        code = CODE_HEADER.match(line)
-        if markdown or code:
-            cell_id = (markdown or code)["id"]  # type: ignore[index]
-            if cell_id in translation.markdown or cell_id in translation.code:
-                raise TranslationError(f"{where}, line {number}: cell {cell_id} has a second block; merge them")
-            block: MarkdownBlock | CodeBlock
-            if markdown:
-                block = MarkdownBlock(cell_id, markdown["hash"], "", number)
-                translation.markdown[cell_id] = block
+    for number, line in enumerate(lines[filled[0] :], start=filled[0] + 1):
+        block = parse_header(where, number, line)
+        if block is not None:
+            if block.cell_id in translation.order:
+                raise TranslationError(
+                    f"{where}, line {number}: cell {block.cell_id} has a second block; merge them"
+                )
+            if isinstance(block, MarkdownBlock):
+                translation.markdown[block.cell_id] = block
             else:
-                assert code is not None
-                why = code["why"]
-                if why is not None and not why.strip():
-                    raise TranslationError(
-                        f"{where}, line {number}: numbers-vary needs a reason, e.g. numbers-vary: timings"
-                    )
-                block = CodeBlock(cell_id, [], why, number)
-                translation.code[cell_id] = block
-            translation.order.append(cell_id)
+                translation.code[block.cell_id] = block
+            translation.order.append(block.cell_id)
             blocks.append((block, []))
-        elif ANY_HEADER.match(line):
-            raise TranslationError(
-                f"{where}, line {number}: not a block header: {line.strip()!r}; write "
-                "<!-- markdown ID en:HASH --> or <!-- code ID --> (see notebooks/ja/README.md)"
-            )
         elif blocks:
             blocks[-1][1].append((number, line))
         elif line.strip() and not NOTE.fullmatch(line.strip()):
@@ -237,6 +223,32 @@ def parse_translation(path: Path) -> Translation:
     return translation
 
 
+def parse_header(where: str, number: int, line: str) -> MarkdownBlock | CodeBlock | None:
+    """The empty block a header line starts, or None for a line that is not a header.
+
+    Raises:
+        TranslationError: the line looks like a header but is not one, or its
+            ``numbers-vary`` gives no reason.
+    """
+    markdown = MARKDOWN_HEADER.match(line)
+    if markdown is not None:
+        return MarkdownBlock(markdown["id"], markdown["hash"], "", number)
+    code = CODE_HEADER.match(line)
+    if code is not None:
+        why = code["why"]
+        if why is not None and not why.strip():
+            raise TranslationError(
+                f"{where}, line {number}: numbers-vary needs a reason, e.g. numbers-vary: timings"
+            )
+        return CodeBlock(code["id"], [], why, number)
+    if ANY_HEADER.match(line):
+        raise TranslationError(
+            f"{where}, line {number}: not a block header: {line.strip()!r}; write "
+            "<!-- markdown ID en:HASH --> or <!-- code ID --> (see notebooks/ja/README.md)"
+        )
+    return None
+
+
 def parse_replacements(where: str, cell_id: str, body: list[tuple[int, str]]) -> list[Replacement]:
     """The ``"old" => "new"`` lines of a code block; blank lines, ``#`` lines and notes are skipped.
 
@@ -245,7 +257,9 @@ def parse_replacements(where: str, cell_id: str, body: list[tuple[int, str]]) ->
     """
     if not body:
         return []
-    text = NOTE.sub(lambda note: "\n" * note.group().count("\n"), "\n".join(line for _, line in body))
+    # Notes become as many empty lines as they had, so that line numbers stay right.
+    text = "\n".join(line for _, line in body)
+    text = NOTE.sub(lambda note: "\n" * note.group().count("\n"), text)
     replacements = []
     for number, line in enumerate(text.split("\n"), start=body[0][0]):
         stripped = line.strip()
@@ -259,7 +273,9 @@ def parse_replacements(where: str, cell_id: str, body: list[tuple[int, str]]) ->
             )
         old, new = (ast.literal_eval(match[key]) for key in ("old", "new"))
         if not old:
-            raise TranslationError(f"{where}, line {number} (code cell {cell_id}): the text to replace is empty")
+            raise TranslationError(
+                f"{where}, line {number} (code cell {cell_id}): the text to replace is empty"
+            )
         replacements.append(Replacement(old, new, number))
     return replacements
 
@@ -276,21 +292,22 @@ def check_translation(translation: Translation, english: NotebookNode) -> list[s
             f"{where}: the first line names {translation.notebook_name}, "
             f"but the file translates {translation.path.stem}.ipynb"
         )
+    english_name = english_path(translation.path.stem).name
     cells = {cell["id"]: cell for cell in english.cells}
     positions = {cell["id"]: k for k, cell in enumerate(english.cells)}
     for cell_id in translation.order:
         if cell_id not in cells:
             block = translation.markdown.get(cell_id) or translation.code[cell_id]
             problems.append(
-                f"{where}, line {block.line}: cell {cell_id} is not in {english_path(translation.path.stem).name} "
-                "(the English cell was removed or replaced); delete the block or move its text to the new cell"
+                f"{where}, line {block.line}: cell {cell_id} is not in {english_name} (the English "
+                "cell was removed or replaced); delete the block or move its text to the new cell"
             )
     known = [cell_id for cell_id in translation.order if cell_id in cells]
     for before, after in zip(known, known[1:]):
         if positions[after] < positions[before]:
             problems.append(
-                f"{where}: the block of cell {after} comes after the block of cell {before}, but in the "
-                "notebook it comes before it; keep the blocks in the order of the cells"
+                f"{where}: the block of cell {after} comes after the block of cell {before}, "
+                "but in the notebook it comes before it; keep the blocks in the cells' order"
             )
             break
     for cell in english.cells:
@@ -298,7 +315,10 @@ def check_translation(translation: Translation, english: NotebookNode) -> list[s
         if cell["cell_type"] == "markdown":
             block = translation.markdown.get(cell_id)
             if cell_id in translation.code:
-                problems.append(f"{where}: cell {cell_id} is a markdown cell; its header must be <!-- markdown {cell_id} en:... -->")
+                problems.append(
+                    f"{where}: cell {cell_id} is a markdown cell; its header must be "
+                    f"<!-- markdown {cell_id} en:{source_hash(source)} -->"
+                )
             elif block is None:
                 problems.append(
                     f"{where}: markdown cell {cell_id} has no translation; add a block "
@@ -309,19 +329,20 @@ def check_translation(translation: Translation, english: NotebookNode) -> list[s
                 problems.append(
                     f"{where}, line {block.line}: markdown cell {cell_id} changed in English "
                     f"(en:{block.english_hash}, now en:{source_hash(source)}); translate it again "
-                    f"and write en:{source_hash(source)} in its header (English now: {first_line(source)!r})"
+                    f"and write en:{source_hash(source)} in its header (English now: "
+                    f"{first_line(source)!r}; --skeleton {translation.path.stem} shows all of it)"
                 )
             elif not block.text.strip():
                 problems.append(
-                    f"{where}, line {block.line}: markdown cell {cell_id} has no Japanese text yet; "
-                    "write it under the header (the English is in the comment, which the build ignores)"
+                    f"{where}, line {block.line}: markdown cell {cell_id} has no Japanese text "
+                    "yet; write it under the header (the build ignores the English comment)"
                 )
         elif cell["cell_type"] == "code" and cell_id in translation.code:
             for replacement in translation.code[cell_id].replacements:
                 if replacement.old not in source:
                     problems.append(
                         f"{where}, line {replacement.line}: code cell {cell_id} does not contain "
-                        f"{replacement.old!r} (the English code changed?); fix or delete the replacement"
+                        f"{replacement.old!r} (did the English code change?); fix or delete it"
                     )
         elif cell_id in translation.markdown:
             problems.append(f"{where}: cell {cell_id} is a {cell['cell_type']} cell, not markdown")
@@ -378,7 +399,7 @@ def build_notebook(translation: Translation, english: NotebookNode) -> NotebookN
     japanese.metadata = nbformat.from_dict(metadata)
     for index, cell in enumerate(english.cells):
         cell_id = cell["id"]
-        cell_metadata = {key: value for key, value in cell.get("metadata", {}).items() if key != "execution"}
+        cell_metadata = without(cell.get("metadata", {}), "execution")
         if cell["cell_type"] == "markdown":
             new = nbformat.v4.new_markdown_cell(translation.markdown[cell_id].text)
         elif cell["cell_type"] == "code":
@@ -398,7 +419,7 @@ def build_notebook(translation: Translation, english: NotebookNode) -> NotebookN
 
 
 def execute(notebook: NotebookNode, stem: str) -> float:
-    """Run every cell as CI does (nbmake's settings), in the Japanese notebook's folder; the seconds it took.
+    """Run every cell as CI does (nbmake's settings), in notebooks/ja/; return the seconds it took.
 
     Raises:
         TranslationError: a cell failed or timed out; the message names the notebook
@@ -427,19 +448,24 @@ def execute(notebook: NotebookNode, stem: str) -> float:
     return time.perf_counter() - started
 
 
+def without(mapping: Any, *keys: str) -> dict[str, Any]:
+    """A plain copy of a mapping without the given keys."""
+    return {key: value for key, value in mapping.items() if key not in keys}
+
+
 def comparable(notebook: NotebookNode | dict[str, Any]) -> dict[str, Any]:
-    """What the build decides in a notebook: cells (type, id, source, metadata) and notebook metadata.
+    """What the build decides in a notebook: its cells (type, id, source, metadata) and metadata.
 
     Left out is what executing adds or changes: outputs, execution counts, timing
     metadata, the kernel's ``language_info`` and the widget state.
     """
-    metadata = {key: value for key, value in notebook["metadata"].items() if key not in ("language_info", "widgets")}
+    metadata = without(notebook["metadata"], "language_info", "widgets")
     cells = [
         {
             "cell_type": cell["cell_type"],
             "id": cell.get("id"),
             "source": cell_source(cell),
-            "metadata": {key: value for key, value in cell.get("metadata", {}).items() if key != "execution"},
+            "metadata": without(cell.get("metadata", {}), "execution"),
         }
         for cell in notebook["cells"]
     ]
@@ -447,7 +473,7 @@ def comparable(notebook: NotebookNode | dict[str, Any]) -> dict[str, Any]:
 
 
 def staleness(stem: str, built: NotebookNode) -> str | None:
-    """Why the committed Japanese notebook differs from what the build makes now (None: it does not)."""
+    """Why the committed Japanese notebook is not what the build makes now (None: it is)."""
     path = japanese_path(stem)
     if not path.is_file():
         return f"{relative(path)} has not been built; run python notebooks/ja/build.py {stem}"
@@ -459,9 +485,13 @@ def staleness(stem: str, built: NotebookNode) -> str | None:
     elif len(committed["cells"]) != len(fresh["cells"]):
         what = f"it has {len(committed['cells'])} cells, the build makes {len(fresh['cells'])}"
     else:
-        first = next(k for k, (a, b) in enumerate(zip(committed["cells"], fresh["cells"])) if a != b)
+        pairs = enumerate(zip(committed["cells"], fresh["cells"]))
+        first = next(k for k, (old, new) in pairs if old != new)
         what = f"cell {fresh['cells'][first]['id']} (cell {first + 1}) differs"
-    return f"{relative(path)} is stale ({what}); run python notebooks/ja/build.py {stem} and commit it"
+    return (
+        f"{relative(path)} is stale ({what}); "
+        f"run python notebooks/ja/build.py {stem} and commit it"
+    )
 
 
 def write(notebook: NotebookNode, path: Path) -> None:
@@ -471,7 +501,7 @@ def write(notebook: NotebookNode, path: Path) -> None:
 
 
 def skeleton(stem: str) -> str:
-    """A translation file to start from: every markdown cell's header and English text, every code cell listed.
+    """A translation file to start from: every markdown cell's header and text, every code cell.
 
     Each markdown block holds the English text as an HTML comment (``<!-- en ... -->``),
     which the build ignores: write the Japanese below it (and delete the comment if you
@@ -484,14 +514,21 @@ def skeleton(stem: str) -> str:
         source = cell_source(cell)
         if cell["cell_type"] == "markdown":
             shown = source.replace("-->", "-- >")
-            parts += [f"<!-- markdown {cell['id']} en:{source_hash(source)} -->", "<!-- en", shown, "-->", "", ""]
+            header = f"<!-- markdown {cell['id']} en:{source_hash(source)} -->"
+            parts += [header, "<!-- en", shown, "-->", "", ""]
         elif cell["cell_type"] == "code":
+            # A hint of what there is to translate: the string literals with letters in them.
             texts = sorted(set(re.findall(r"\"[^\"\n]*[A-Za-z][^\"\n]*\"", source)))
-            parts.append(f"<!-- (code {cell['id']}: {first_line(source, 50).replace('--', '- -')}) -->")
+            parts.append(f"<!-- (code {cell['id']}: {quiet(first_line(source, 50))}) -->")
             if texts:
-                parts.append(f"<!-- (its strings: {', '.join(texts)[:300].replace('--', '- -')}) -->")
+                parts.append(f"<!-- (its strings: {quiet(', '.join(texts)[:300])}) -->")
             parts.append("")
     return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def quiet(text: str) -> str:
+    """Text that can stand inside an HTML comment (no ``--``)."""
+    return text.replace("--", "- -")
 
 
 def all_stems() -> list[str]:
@@ -500,7 +537,7 @@ def all_stems() -> list[str]:
 
 
 def stem_of(argument: str) -> str:
-    """``01_worked_example`` from ``01_worked_example``, ``01_worked_example.ipynb`` or a path to either."""
+    """``01_worked_example`` from itself, from ``01_worked_example.ipynb``, its .md or a path."""
     name = Path(argument).name
     for suffix in (".ipynb", ".md"):
         if name.endswith(suffix):
@@ -512,15 +549,28 @@ def main(argv: list[str] | None = None) -> int:
     """The command line; returns the exit status (0 fine, 1 a translation problem)."""
     parser = argparse.ArgumentParser(
         prog="python notebooks/ja/build.py",
-        description="Build notebooks/ja/<stem>.ipynb from notebooks/<stem>.ipynb and its translation file.",
+        description="Build notebooks/ja/<stem>.ipynb from notebooks/<stem>.ipynb and "
+        "notebooks/ja/translations/<stem>.md.",
     )
-    parser.add_argument("stems", nargs="*", help="notebooks to build (default: every one with a translation)")
+    parser.add_argument(
+        "stems", nargs="*", help="notebooks to build (default: every one with a translation)"
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--skeleton", action="store_true", help="print a translation file to start from")
-    mode.add_argument("--check", action="store_true", help="check hashes and replacements, write nothing")
-    mode.add_argument("--no-execute", action="store_true", help="write the notebook without running it")
+    mode.add_argument(
+        "--skeleton", action="store_true", help="print a translation file to start from"
+    )
+    mode.add_argument(
+        "--check", action="store_true",
+        help="check hashes, replacements and the committed notebooks; write nothing",
+    )
+    mode.add_argument(
+        "--no-execute", action="store_true", help="write the notebook without running it"
+    )
     arguments = parser.parse_args(argv)
     stems = [stem_of(argument) for argument in arguments.stems] or all_stems()
+    if not stems:
+        print(f"no translation files in {relative(TRANSLATIONS_DIR)}", file=sys.stderr)
+        return 1
     if arguments.skeleton:
         if len(arguments.stems) != 1:
             parser.error("--skeleton takes exactly one notebook")
