@@ -133,8 +133,6 @@ def assign_clusters(
     return clusters, titles
 
 
-
-
 def cluster_tree(
     clusters: list[str], titles: Mapping[str, str]
 ) -> tuple[dict[str, list[int | str]], dict[str, int]]:
@@ -147,9 +145,12 @@ def cluster_tree(
     Returns:
         For every path ("" for the outside), its items in drawing order: node
         positions (ints) and the paths of the clusters directly inside it;
-        and for every path that holds nodes, its number. Items come in the
-        order of their first node in the topological order, so drawings are
-        deterministic.
+        and for every path that holds nodes, its number. A node comes at its
+        place in the topological order and a cluster at the place of its
+        *last* node (its output, when the cluster is complete), so boxes are
+        drawn in the order the data flows through them (the hidden layer
+        before the output layer, even though the output layer's weights are
+        leaves that come early), and drawings are deterministic.
     """
     # Each cluster path and every enclosing cluster path that holds nodes.
     chain: dict[str, list[str]] = {}
@@ -167,5 +168,43 @@ def cluster_tree(
                 items.append(part)
             outer = part
         children.setdefault(outer, []).append(i)
+    last: dict[str, int] = {}
+    for i, path in enumerate(clusters):
+        for part in chain.get(path, []):
+            last[part] = i
+    for items in children.values():
+        items.sort(key=lambda item: item if isinstance(item, int) else last[item])
     numbers = {path: k for k, path in enumerate(p for p in children if p)}
     return children, numbers
+
+
+def entry_pairs(order: list[Value], clusters: list[str]) -> list[tuple[int, int]]:
+    """Pairs (source, parameter) that a drawing should rank one after the other.
+
+    A parameter leaf inside a box (a neuron's weight) meets, at its operation,
+    a value that flows in from outside the box (the input x, or the previous
+    layer's activation z). Left alone, a layout puts the leaf on the same rank
+    as that value, so the box of the next layer has to sit *beside* the box of
+    the layer before it. Ranking the leaf after the incoming value stacks the
+    boxes in the order the data flows: input, hidden layer, output layer.
+
+    Args:
+        order: The nodes, parents first.
+        clusters: The cluster path of each node, from :func:`assign_clusters`.
+
+    Returns:
+        Positions in ``order``: (incoming value, parameter leaf), each pair once.
+    """
+    index = {node: i for i, node in enumerate(order)}
+    pairs: dict[tuple[int, int], None] = {}
+    for node in order:
+        slots = [index[parent] for parent in node.parents]
+        for leaf in slots:
+            box = clusters[leaf]
+            if order[leaf].parents or not box:
+                continue
+            for source in slots:
+                inside = clusters[source] == box or clusters[source].startswith(box + ".")
+                if source != leaf and not inside:
+                    pairs[(source, leaf)] = None
+    return list(pairs)

@@ -41,6 +41,7 @@ from autograd_core.clusters import (
     ModuleLike,
     assign_clusters,
     cluster_tree,
+    entry_pairs,
     parameter_names,
 )
 from autograd_core.graph import topological_order
@@ -435,6 +436,9 @@ def build_diagram(
                 attributes["fontcolor"] = GRAD_INK
             diagram.edge(f"v{index[parent]}", f"op{i}", **attributes)
         diagram.edge(f"op{i}", f"v{i}")
+    # Layer boxes one below the other, in the order the data flows through them.
+    for source, leaf in entry_pairs(order, facts.clusters):
+        diagram.edge(f"v{source}", f"v{leaf}", style="invis")
     return diagram
 
 

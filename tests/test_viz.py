@@ -483,6 +483,51 @@ def test_real_mlp_draws_with_clusters(tmp_path: Path) -> None:
     assert_valid_svg(save_graph(loss, tmp_path / "mlp.svg", model=model).read_bytes())
 
 
+def layer_boxes(svg: bytes) -> dict[str, tuple[float, float, float, float]]:
+    """Each layer box of a rendered diagram: its title and (left, top, right, bottom) in points."""
+    namespace = {"svg": "http://www.w3.org/2000/svg"}
+    boxes = {}
+    for group in ElementTree.fromstring(svg).iter("{http://www.w3.org/2000/svg}g"):
+        if group.get("class") != "cluster":
+            continue
+        texts = [t.text or "" for t in group.iterfind("svg:text", namespace)]
+        shape = group.find("svg:path", namespace)
+        if shape is None:
+            shape = group.find("svg:polygon", namespace)
+        numbers = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", shape.get("d") or shape.get("points") or "")]
+        xs, ys = numbers[0::2], numbers[1::2]
+        title = " ".join(texts)
+        if title.startswith("Layer") or title.startswith("StandInLayer"):
+            boxes[title] = (min(xs), min(ys), max(xs), max(ys))
+    return boxes
+
+
+def test_layer_boxes_are_stacked_in_the_order_the_data_flows() -> None:
+    """Top to bottom: the input, the hidden layer's box, then the output layer's box below it."""
+    model = nn.MLP(1, [2, 1], activation="sigmoid", seed=3)
+    x = Value(0.5, label="x1")
+    loss = (model([x])[0] - 1.0).square()
+    loss.backward()
+    order = topological_order(loss)
+    clusters, _ = assign_clusters(order, model)
+    pairs = {(order[a], order[b]) for a, b in viz.entry_pairs(order, clusters)}
+    hidden, output = model.layers
+    z = [n for n in order if n.op == "sigmoid"]
+    assert pairs == (
+        {(x, neuron.weights[0]) for neuron in hidden.neurons}
+        | {(z_m, w) for z_m, w in zip(z, output.neurons[0].weights)}
+    )
+    diagram = draw_graph(loss, model=model, direction="TB")
+    source = diagram.source
+    assert source.index("Layer layers.0") < source.index("Layer layers.1")
+    boxes = layer_boxes(viz.render_svg(diagram))
+    (_, hidden_top, _, hidden_bottom), (_, output_top, _, _) = boxes["Layer layers.0"], boxes["Layer layers.1"]
+    assert hidden_bottom < output_top, boxes  # SVG y grows downwards: the output layer is below
+    x_box = re.search(r'<title>v%d</title>\s*<polygon[^>]*points="[^"]*?(-?[\d.]+),(-?[\d.]+)'
+                      % order.index(x), viz.render_svg(diagram).decode())
+    assert x_box is not None and float(x_box.group(2)) < hidden_top  # the input is above both
+
+
 def test_readme_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str]) -> None:
     """The README's 'Seeing the chain rule' example runs and prints what its comments say."""
