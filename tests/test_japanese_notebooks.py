@@ -174,6 +174,40 @@ def test_japanese_notebook_prints_the_english_numbers_and_draws_as_many_images(s
     )
 
 
+def english_only_phrases() -> set[str]:
+    """Phrases of the teaching output's English templates that the Japanese ones do not have.
+
+    The pieces between placeholders of each message of the catalogue, where they
+    are long enough to be unmistakably English prose (16 characters, three words).
+    """
+    from autograd_core.messages import MESSAGES
+
+    phrases = set()
+    for templates in MESSAGES.values():
+        for piece in re.split(r"\{[^{}]*\}", templates["en"]):
+            piece = piece.strip()
+            if len(piece) >= 16 and len(re.findall(r"[A-Za-z]{2,}", piece)) >= 3 and piece not in templates["ja"]:
+                phrases.add(piece)
+    return phrases
+
+
+@pytest.mark.parametrize("stem", TRANSLATED_STEMS)
+def test_teaching_output_of_the_japanese_notebook_is_japanese(stem: str) -> None:
+    """explain, trace_backward, gradcheck, ... printed Japanese: the notebook ran with today's catalogue."""
+    phrases = english_only_phrases()
+    assert phrases, "no English-only phrases found in the message catalogue"
+    found = sorted(
+        (cell_id, phrase)
+        for cell_id, cell in code_cells(load(JA / f"{stem}.ipynb")).items()
+        for phrase in phrases
+        if phrase in printed_text(cell)
+    )
+    assert not found, (
+        f"{stem}: English teaching output in the Japanese notebook {found[:3]}; it was executed "
+        f"before that text had a Japanese version: run python notebooks/ja/build.py {stem}"
+    )
+
+
 # ---- the build itself, on small notebooks made here ------------------------------------------
 
 
