@@ -109,10 +109,11 @@ class BatchProgram:
                 and what it computes on the way back.
         """
         where = "NumPy" if self.backend.name == "numpy" else f"torch ({self.backend.device})"
+        products = self.matrix_product_count
         line = (
             f"BatchProgram: {self.node_count} nodes per sample in "
             f"{self.schedule.level_count} levels, run as {self.step_count} grouped "
-            f"{where} steps ({self.matrix_product_count} matrix products); "
+            f"{where} steps ({products} matrix product{'s' * (products != 1)}); "
             f"{len(self.parameters)} parameters; inputs of width "
             f"{', '.join(str(w) for w in self.input_widths)}; batch loss = "
             f"{self.reduction} over samples"
