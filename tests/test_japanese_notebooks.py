@@ -38,6 +38,7 @@ TRANSLATIONS_UNDER_WAY = {
     "11_optimizers",
     "12_initialisation",
     "14_regression_with_squared_error",
+    "15_matrix_form",
     "16_from_autograd_core_to_pytorch",
 }
 
