@@ -211,6 +211,150 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "ja": "最大の相対誤差: {error}",
     },
     # ------------------------------------------------------------------
+    # check_operation's report (a learner's own operation).
+    # ------------------------------------------------------------------
+    "opcheck_passed": {
+        "en": "check_operation({name}): the local derivatives match finite differences at every point.",
+        "ja": "check_operation({name}): どの点でも、局所的な微分が有限差分(数値微分)と一致します。",
+    },
+    "opcheck_failed": {
+        "en": "check_operation({name}): the local derivatives do NOT match finite differences.",
+        "ja": "check_operation({name}): 局所的な微分が有限差分(数値微分)と一致しません。",
+    },
+    "opcheck_point": {"en": "point", "ja": "点"},
+    "opcheck_input": {"en": "input", "ja": "入力"},
+    "opcheck_yours": {"en": "yours", "ja": "あなたの値"},
+    "opcheck_numerical": {"en": "numerical", "ja": "数値微分"},
+    "opcheck_difference": {"en": "difference", "ja": "差"},
+    "opcheck_wrong": {"en": "   <-- wrong", "ja": "   <-- 不一致"},
+    "opcheck_more_wrong": {
+        "en": "  ... and {count} more wrong",
+        "ja": "  ... ほかに不一致が {count} 個あります",
+    },
+    "opcheck_diagnoses": {"en": "What it looks like:", "ja": "考えられる原因:"},
+    "opcheck_elsewhere": {"en": "Elsewhere:", "ja": "ほかの場面では:"},
+    "opcheck_label": {"en": "dy/d(input {index})", "ja": "dy/d(入力 {index})"},
+    "opcheck_head": {
+        "en": (
+            "{label} is wrong at {wrong} of {total} points (e.g. at ({where}): "
+            "yours {yours}, numerical {numerical})"
+        ),
+        "ja": (
+            "{label} が {total} 点のうち {wrong} 点で違います(例: ({where}) で、"
+            "あなたの値 {yours}、数値微分 {numerical})"
+        ),
+    },
+    "opcheck_sign": {
+        "en": "{head}: it is minus the right one everywhere. Check the sign.",
+        "ja": "{head}。どの点でも正しい値の符号を逆にしたものです。符号を確かめてください。",
+    },
+    "opcheck_swapped_y_x": {
+        "en": (
+            "{head}: it becomes right when y (the output) and x (the input) trade "
+            "places. The formula uses x where it should use y, or y where it should "
+            "use x (tanh's derivative is 1 - y**2, not 1 - x**2; exp's is y, not x)."
+        ),
+        "ja": (
+            "{head}。y(出力)と x(入力)を入れ替えると正しくなります。y を使うべきところで x を、"
+            "または x を使うべきところで y を使っています(tanh の微分は 1 - x**2 ではなく "
+            "1 - y**2、exp の微分は x ではなく y です)。"
+        ),
+    },
+    "opcheck_order": {
+        "en": (
+            "{head}: it is the derivative towards input {other}. local_grads "
+            "must return the derivatives in the order of the inputs."
+        ),
+        "ja": (
+            "{head}。これは入力 {other} についての微分です。local_grads は入力の順に"
+            "微分を返す必要があります。"
+        ),
+    },
+    "opcheck_factor": {
+        "en": (
+            "{head}: the right one is {ratio} times yours at every point. A "
+            "missing chain-rule factor, such as the inner derivative 2 in "
+            "d/dx sin(2x) = 2 cos(2x)."
+        ),
+        "ja": (
+            "{head}。どの点でも、正しい値はあなたの値の {ratio} 倍です。連鎖律の因子が"
+            "抜けています(たとえば d/dx sin(2x) = 2 cos(2x) の内側の微分 2)。"
+        ),
+    },
+    "opcheck_output": {
+        "en": (
+            "{head}: it equals the output y itself. Did local_grads return the "
+            "function instead of its derivative?"
+        ),
+        "ja": (
+            "{head}。出力 y そのものと同じ値です。local_grads が微分ではなく関数そのものを"
+            "返していませんか?"
+        ),
+    },
+    "opcheck_varying": {
+        "en": (
+            "{head}: the right one is yours times a factor that changes from point to "
+            "point (from {low} to {high}). A missing inner "
+            "derivative that depends on x, as the 2x in d/dx sin(x**2) = 2x cos(x**2), "
+            "or a different formula."
+        ),
+        "ja": (
+            "{head}。正しい値は、あなたの値に点ごとに変わる因子({low} から {high})を"
+            "掛けたものです。x によって変わる内側の微分(d/dx sin(x**2) = 2x cos(x**2) の "
+            "2x など)が抜けているか、式そのものが違います。"
+        ),
+    },
+    "opcheck_zero": {
+        "en": "{head}: yours is 0 where the derivative is not. Check the formula.",
+        "ja": "{head}。微分が 0 でないところで、あなたの値が 0 になっています。式を確かめてください。",
+    },
+    "opcheck_higher_plain": {
+        "en": (
+            "higher-order gradients: local_grads gave plain floats with m = value_math, "
+            "so the derivative is treated as a constant and second derivatives come out "
+            "0. It probably calls math.cos(x) (or float) where m.cos(x) would build nodes."
+        ),
+        "ja": (
+            "高階微分: m = value_math でも local_grads がただの float を返すので、微分が"
+            "定数として扱われ、2階微分が 0 になります。m.cos(x) ならノードが作られるところで、"
+            "math.cos(x)(または float)を呼んでいるのでしょう。"
+        ),
+    },
+    "opcheck_higher_fine": {
+        "en": "higher-order gradients: fine (local_grads builds Value nodes with m).",
+        "ja": "高階微分: 問題ありません(local_grads が m で Value ノードを作ります)。",
+    },
+    "opcheck_higher_failed": {
+        "en": (
+            "higher-order gradients: local_grads failed with m = value_math "
+            "({error}); write it with m's functions and operators."
+        ),
+        "ja": (
+            "高階微分: m = value_math で local_grads が失敗しました({error})。"
+            "m の関数と演算子で書いてください。"
+        ),
+    },
+    "opcheck_compiled_fine": {
+        "en": "compiled mode: fine (both functions run on NumPy arrays with m = array_math).",
+        "ja": "コンパイルモード: 問題ありません(m = array_math で、2つの関数とも NumPy 配列の上で動きます)。",
+    },
+    "opcheck_compiled_failed": {
+        "en": (
+            "compiled mode: not available, the row fails on arrays with m = array_math "
+            "({error}). Use m.sin(x) instead of math.sin(x), and "
+            "no if/else on the value (m.relu, m.step, m.maximum work elementwise)."
+        ),
+        "ja": (
+            "コンパイルモード: 使えません。m = array_math では、この行が配列の上で失敗します"
+            "({error})。math.sin(x) ではなく m.sin(x) を使い、値による if/else は避けてください"
+            "(m.relu、m.step、m.maximum は要素ごとに働きます)。"
+        ),
+    },
+    "opcheck_forward_error": {
+        "en": "at {point} the row raised {error}. Give a domain= where it is defined.",
+        "ja": "{point} でこの行が {error} を送出しました。定義される範囲を domain= で指定してください。",
+    },
+    # ------------------------------------------------------------------
     # The demo (python -m autograd_core).
     # ------------------------------------------------------------------
     "demo_names": {

@@ -36,8 +36,10 @@ import numpy as np
 
 from autograd_core import array_math, scalar_math, value_math
 from autograd_core.gradcheck import step_size
+from autograd_core.languages import resolve_language
 from autograd_core.ops import Operation
 from autograd_core.value import Value
+from autograd_core.wording import pad, say
 
 _RTOL = 1e-5
 _ATOL = 1e-7
@@ -69,6 +71,8 @@ class OperationReport:
         diagnoses: The likely mistakes, in words (empty when all agree).
         notes: Where else the row runs (higher-order gradients, compiled mode)
             and whether it works there.
+        forward_errors: Points where the row itself raised.
+        lang: The language the sentences are written in (``"en"`` or ``"ja"``).
     """
 
     name: str
@@ -76,6 +80,7 @@ class OperationReport:
     diagnoses: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     forward_errors: list[str] = field(default_factory=list)
+    lang: str = "en"
 
     @property
     def passed(self) -> bool:
@@ -90,31 +95,33 @@ class OperationReport:
         return max(self.checks, key=lambda c: abs(c.yours - c.numerical) / (abs(c.numerical) + _ATOL))
 
     def __str__(self) -> str:
-        lines = [f"check_operation({self.name!r}): " + (
-            "the local derivatives match finite differences at every point."
-            if self.passed else "the local derivatives do NOT match finite differences."
-        )]
+        lang = self.lang
+        lines = [say("opcheck_passed" if self.passed else "opcheck_failed", lang, name=repr(self.name))]
         lines.extend(f"  {error}" for error in self.forward_errors)
         wrong = [c for c in self.checks if not c.agrees]
         shown = wrong[:5] if wrong else self.checks[:3]
         if shown:
-            lines.append("  point                      input   yours          numerical      difference")
+            lines.append("  " + "".join([
+                pad(say("opcheck_point", lang), 27), pad(say("opcheck_input", lang), 8),
+                pad(say("opcheck_yours", lang), 15), pad(say("opcheck_numerical", lang), 15),
+                say("opcheck_difference", lang),
+            ]))
             for c in shown:
                 where = ", ".join(f"{x:.4g}" for x in c.point)
                 if c.constant is not None:
                     where += f"; c={c.constant:g}"
-                mark = "" if c.agrees else "   <-- wrong"
+                mark = "" if c.agrees else say("opcheck_wrong", lang)
                 lines.append(
                     f"  ({where}){' ' * max(1, 26 - len(where))}{c.input_index:<7d} "
                     f"{c.yours:<+14.7g} {c.numerical:<+14.7g} {c.yours - c.numerical:<+12.3g}{mark}"
                 )
             if len(wrong) > len(shown):
-                lines.append(f"  ... and {len(wrong) - len(shown)} more wrong")
+                lines.append(say("opcheck_more_wrong", lang, count=len(wrong) - len(shown)))
         if self.diagnoses:
-            lines.append("What it looks like:")
+            lines.append(say("opcheck_diagnoses", lang))
             lines.extend(f"  * {d}" for d in self.diagnoses)
         if self.notes:
-            lines.append("Elsewhere:")
+            lines.append(say("opcheck_elsewhere", lang))
             lines.extend(f"  * {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -155,8 +162,8 @@ def _points(row: Operation, count: int, seed: int) -> list[list[float]]:
     return points
 
 
-def _diagnose(row: Operation, checks: list[PointCheck]) -> list[str]:
-    """Which usual mistake fits the disagreeing derivatives."""
+def _diagnose(row: Operation, checks: list[PointCheck], lang: str) -> list[str]:
+    """Which usual mistake fits the disagreeing derivatives, in ``lang``."""
     found: list[str] = []
     arity = len(row.domain)
     for index in range(arity):
@@ -164,53 +171,37 @@ def _diagnose(row: Operation, checks: list[PointCheck]) -> list[str]:
         wrong = [c for c in mine if not c.agrees]
         if not wrong:
             continue
-        label = f"dy/d(input {index})" if arity > 1 else "dy/dx"
+        label = say("opcheck_label", lang, index=index) if arity > 1 else "dy/dx"
         sample = wrong[0]
-        where = ", ".join(f"{x:.4g}" for x in sample.point)
-        head = (
-            f"{label} is wrong at {len(wrong)} of {len(mine)} points (e.g. at ({where}): "
-            f"yours {sample.yours:.6g}, numerical {sample.numerical:.6g})"
+        head = say(
+            "opcheck_head", lang, label=label, wrong=len(wrong), total=len(mine),
+            where=", ".join(f"{x:.4g}" for x in sample.point),
+            yours=f"{sample.yours:.6g}", numerical=f"{sample.numerical:.6g}",
         )
         if all(_close(-c.yours, c.numerical) for c in mine):
-            found.append(f"{head}: it is minus the right one everywhere. Check the sign.")
+            found.append(say("opcheck_sign", lang, head=head))
             continue
         if arity == 1 and _swapped_y_and_x_fits(row, mine):
-            found.append(
-                f"{head}: it becomes right when y (the output) and x (the input) trade "
-                "places. The formula uses x where it should use y, or y where it should "
-                "use x (tanh's derivative is 1 - y**2, not 1 - x**2; exp's is y, not x)."
-            )
+            found.append(say("opcheck_swapped_y_x", lang, head=head))
             continue
         swapped_with = _input_whose_derivative_it_is(checks, mine, index, arity)
         if swapped_with is not None:
-            found.append(
-                f"{head}: it is the derivative towards input {swapped_with}. local_grads "
-                "must return the derivatives in the order of the inputs."
-            )
+            found.append(say("opcheck_order", lang, head=head, other=swapped_with))
             continue
         ratios = [c.numerical / c.yours for c in mine if abs(c.yours) > _ATOL]
         if ratios and max(ratios) - min(ratios) <= 1e-4 * max(1.0, abs(ratios[0])):
-            found.append(
-                f"{head}: the right one is {ratios[0]:.6g} times yours at every point. A "
-                "missing chain-rule factor, such as the inner derivative 2 in "
-                "d/dx sin(2x) = 2 cos(2x)."
-            )
+            found.append(say("opcheck_factor", lang, head=head, ratio=f"{ratios[0]:.6g}"))
             continue
         if all(_close(c.yours, _output(row, c)) for c in mine):
-            found.append(
-                f"{head}: it equals the output y itself. Did local_grads return the "
-                "function instead of its derivative?"
-            )
+            found.append(say("opcheck_output", lang, head=head))
             continue
         if len(ratios) > 1:
-            found.append(
-                f"{head}: the right one is yours times a factor that changes from point to "
-                f"point (from {min(ratios):.4g} to {max(ratios):.4g}). A missing inner "
-                "derivative that depends on x, as the 2x in d/dx sin(x**2) = 2x cos(x**2), "
-                "or a different formula."
-            )
+            found.append(say(
+                "opcheck_varying", lang, head=head,
+                low=f"{min(ratios):.4g}", high=f"{max(ratios):.4g}",
+            ))
         else:
-            found.append(f"{head}: yours is 0 where the derivative is not. Check the formula.")
+            found.append(say("opcheck_zero", lang, head=head))
     return found
 
 
@@ -245,8 +236,10 @@ def _swapped_y_and_x_fits(row: Operation, mine: list[PointCheck]) -> bool:
     return True
 
 
-def _elsewhere(row: Operation, points: list[list[float]], constant: float | None) -> list[str]:
-    """Whether the row runs with value_math (higher order) and array_math (compiled)."""
+def _elsewhere(
+    row: Operation, points: list[list[float]], constant: float | None, lang: str
+) -> list[str]:
+    """Whether the row runs with value_math (higher order) and array_math (compiled), in ``lang``."""
     notes = []
     point = points[0]
     extra = [constant] if constant is not None else []
@@ -260,18 +253,11 @@ def _elsewhere(row: Operation, points: list[list[float]], constant: float | None
         nodes = row.local_grads(value_math, node, *leaves, *extra)
         plain = [not isinstance(g, Value) for g in nodes]
         if varies and any(plain):
-            notes.append(
-                "higher-order gradients: local_grads gave plain floats with m = value_math, "
-                "so the derivative is treated as a constant and second derivatives come out "
-                "0. It probably calls math.cos(x) (or float) where m.cos(x) would build nodes."
-            )
+            notes.append(say("opcheck_higher_plain", lang))
         else:
-            notes.append("higher-order gradients: fine (local_grads builds Value nodes with m).")
+            notes.append(say("opcheck_higher_fine", lang))
     except Exception as error:  # noqa: BLE001 - any failure here is the learner's to read
-        notes.append(
-            f"higher-order gradients: local_grads failed with m = value_math "
-            f"({type(error).__name__}: {error}); write it with m's functions and operators."
-        )
+        notes.append(say("opcheck_higher_failed", lang, error=f"{type(error).__name__}: {error}"))
     try:
         columns = [np.array([[x, x]]) for x in point]
         y_array = row.forward(array_math, *columns, *extra)
@@ -283,18 +269,16 @@ def _elsewhere(row: Operation, points: list[list[float]], constant: float | None
             raise ValueError("forward on arrays differs from forward on floats")
         for g in grads:
             np.broadcast_to(np.asarray(g, dtype=float), (1, 2))
-        notes.append("compiled mode: fine (both functions run on NumPy arrays with m = array_math).")
+        notes.append(say("opcheck_compiled_fine", lang))
     except Exception as error:  # noqa: BLE001 - any failure here is the learner's to read
         notes.append(
-            f"compiled mode: not available, the row fails on arrays with m = array_math "
-            f"({type(error).__name__}: {error}). Use m.sin(x) instead of math.sin(x), and "
-            "no if/else on the value (m.relu, m.step, m.maximum work elementwise)."
+            say("opcheck_compiled_failed", lang, error=f"{type(error).__name__}: {error}")
         )
     return notes
 
 
 def check_operation(
-    operation: object, points: int = 8, seed: int = 0
+    operation: object, points: int = 8, seed: int = 0, *, lang: str | None = None
 ) -> OperationReport:
     """Compare an operation's local derivatives with central differences, and explain.
 
@@ -303,6 +287,10 @@ def check_operation(
             row, or the name of a row in ``OPERATIONS``.
         points: How many points to draw from the row's domain.
         seed: The seed of the points (the same seed, the same points).
+        lang: The language of the report's sentences: ``"en"`` or ``"ja"``
+            (日本語); ``None``: the current setting
+            (:func:`~autograd_core.languages.get_language`). The numbers are
+            the same in every language.
 
     Returns:
         An :class:`OperationReport`: ``report.passed``, and ``print(report)``
@@ -312,7 +300,9 @@ def check_operation(
     Raises:
         TypeError: ``operation`` is none of the above.
         KeyError: no row of that name.
+        ValueError: ``lang`` is not a known language.
     """
+    lang = resolve_language(lang, "check_operation")
     from autograd_core.define import UserOperation
     from autograd_core.ops import OPERATIONS
 
@@ -327,7 +317,7 @@ def check_operation(
             f"check_operation: expected what define_operation returned (or a row or its "
             f"name), got {type(operation).__name__} {operation!r}."
         )
-    report = OperationReport(row.name)
+    report = OperationReport(row.name, lang=lang)
     sample = _points(row, points, seed)
     constants: list[float | None] = list(row.constant_examples) if row.takes_constant else [None]
     for constant in constants:
@@ -338,15 +328,15 @@ def check_operation(
                 yours = row.local_grads(scalar_math, y, *arguments)
                 numerical = [_numerical(row, point, constant, i) for i in range(len(point))]
             except (ArithmeticError, ValueError) as error:
-                report.forward_errors.append(
-                    f"at {tuple(round(x, 4) for x in point)} the row raised "
-                    f"{type(error).__name__}: {error}. Give a domain= where it is defined."
-                )
+                report.forward_errors.append(say(
+                    "opcheck_forward_error", lang, point=tuple(round(x, 4) for x in point),
+                    error=f"{type(error).__name__}: {error}",
+                ))
                 continue
             for index, (mine, theirs) in enumerate(zip(yours, numerical)):
                 report.checks.append(
                     PointCheck(tuple(point), constant, index, float(mine), float(theirs))
                 )
-    report.diagnoses = _diagnose(row, report.checks)
-    report.notes = _elsewhere(row, sample, constants[0])
+    report.diagnoses = _diagnose(row, report.checks, lang)
+    report.notes = _elsewhere(row, sample, constants[0], lang)
     return report

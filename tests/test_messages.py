@@ -90,13 +90,14 @@ def test_language_neutral_messages_are_the_same_everywhere() -> None:
 
 
 def test_japanese_sentences_are_polite_and_use_japanese_punctuation() -> None:
-    """です・ます調: no Japanese sentence ends in a plain form, and none uses an ASCII full stop."""
+    """です・ます調: no Japanese sentence ends in a plain form (…です, …ます, …ください), and none uses an ASCII full stop
+    (a sentence that is only a placeholder, {head}。, is one filled in by a polite clause)."""
     for key, entry in MESSAGES.items():
         text = entry["ja"]
         for sentence in re.split(r"(?<=。)", text):
-            if sentence.endswith("。"):
+            if sentence.endswith("。") and not re.fullmatch(r"\{\w+\}。", sentence):
                 # A remark in parentheses may follow the verb: ...です(backward() の起点)。
-                assert re.search(r"(です|ます|ました|ません)(\(.*\))?。$", sentence), (key, sentence)
+                assert re.search(r"(です|ます|ました|ません|ください|でしょう)(\(.*\))?。$", sentence), (key, sentence)
         assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]\.(\s|$)", text), key
 
 
@@ -300,3 +301,33 @@ def test_exceptions_stay_in_english_whatever_the_setting() -> None:
     assert "disagree" in message and "numerical" in message and "数値微分" not in message
     with pytest.raises(ValueError, match=r"set_language\(\): lang='jp'"):
         set_language("jp")
+
+
+@pytest.mark.parametrize(
+    ("forward", "local_grads", "hint"),
+    [
+        (lambda m, x: m.tanh(x), lambda m, y, x: (1.0 - x * x,), "入れ替えると正しく"),
+        (lambda m, x: m.sin(2.0 * x), lambda m, y, x: (m.cos(2.0 * x),), "2 倍です"),
+        (lambda m, x: m.sin(x * x), lambda m, y, x: (m.cos(x * x),), "点ごとに変わる因子"),
+        (lambda m, x: m.cos(x), lambda m, y, x: (m.sin(x),), "符号"),
+        (lambda m, x: m.sigmoid(x), lambda m, y, x: (y,), "出力 y そのもの"),
+        (lambda m, x: m.sinh(x) if hasattr(m, "sinh") else m.exp(x), lambda m, y, x: (y,), "高階微分"),
+    ],
+    ids=["y-x", "factor", "varying", "sign", "output", "fine"],
+)
+def test_check_operation_reports_in_japanese_with_the_same_numbers(
+    forward: Any, local_grads: Any, hint: str
+) -> None:
+    """check_operation(lang="ja") names the same mistake in Japanese, with the same numbers."""
+    from autograd_core import check_operation, define_operation, remove_operation
+
+    operation = define_operation("lang_check", forward, local_grads)
+    try:
+        english = str(check_operation(operation, lang="en"))
+        japanese = str(check_operation(operation, lang="ja"))
+        set_language("ja")
+        assert str(check_operation(operation)) == japanese
+    finally:
+        remove_operation("lang_check")
+    assert hint in japanese, japanese
+    same_numbers(english, japanese)
