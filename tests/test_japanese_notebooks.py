@@ -32,6 +32,7 @@ TRANSLATED_STEMS = sorted(path.stem for path in (JA / "translations").glob("*.md
 #: A new English notebook needs a translation too: until it has one, add its name here.
 TRANSLATIONS_UNDER_WAY = {
     "12_initialisation",
+    "13_overfitting_and_regularisation",
     "15_matrix_form",
 }
 
