@@ -36,9 +36,12 @@ TRANSLATIONS_UNDER_WAY = {
     "15_matrix_form",
 }
 
-#: A number with a decimal point or an exponent (0.25, 2.0736, 1e-06, 6.94e-12), not part of a
-#: word or a hex address. Plain integers are left out: Japanese text writes some in words (2乗).
-DECIMAL = re.compile(r"(?<![0-9A-Za-z_.])-?(?:\d+\.\d*(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)(?![0-9A-Za-z_])")
+#: A number with a decimal point or an exponent (0.25, 2.0736, 1e-06, 6.94e-12, NumPy's 30.), not
+#: part of a word or a hex address. Plain integers are left out: Japanese text writes some in
+#: words (2乗); so is an integer that ends a sentence ("come out 0. It ...", "/ 2. ヒント").
+DECIMAL = re.compile(
+    r"(?<![0-9A-Za-z_.])-?(?:\d+\.(?:\d+|(?!\s+[A-Z\u3040-\u30ff\u4e00-\u9fff]))(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)(?![0-9A-Za-z_])"
+)
 #: Kana or kanji: a translated cell has at least one.
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 #: A link to another notebook in markdown: ](name.ipynb) or ](name.ipynb#section).
@@ -343,6 +346,9 @@ def test_command_line_check_reports_and_fails(scratch: tuple[Path, dict[str, Any
 
 
 def test_decimal_pattern_takes_decimals_and_exponents_only() -> None:
-    """0.25, -6.94e-12 and 1e-06 count; 30, 2乗, hex addresses and names like x1.5y do not."""
+    """0.25, -6.94e-12, 1e-06 and NumPy's [30.] count; 30, 2乗, hex addresses, names like x1.5y
+    and an integer ending a sentence ("come out 0. It") do not."""
     text = "loss 0.25 -> -6.94e-12, eps 1e-06; 30 steps, 2乗, at 0x7f3e5a, v1.5x, 損失0.5です"
     assert DECIMAL.findall(text) == ["0.25", "-6.94e-12", "1e-06", "0.5"]
+    assert DECIMAL.findall("[30.  2.] grads come out 0. It calls x 0.5. Then / 2. ヒント") == [
+        "30.", "2.", "0.5"]
