@@ -57,8 +57,7 @@ from autograd_core.wording import (
     display_width,
     format_number,
     forward_equation,
-    local_derivative_formula,
-    local_derivative_in_names,
+    local_derivative_words,
     say,
 )
 
@@ -203,13 +202,8 @@ def _derivative_words(step: BackwardStep, names: Mapping[Value, str], lang: str)
     """The local derivative in the graph's own names, as ``explain`` writes it:
     ``x = 5 (I = w * x)``; the table's generic formula where there is none
     (``1 (sum: dy/dxi = 1 for every i)``)."""
-    number = format_number(step.local)
-    named = local_derivative_in_names(step.node, step.slot, names)
-    if named is None:
-        return f"{number} ({local_derivative_formula(step.node, step.slot, lang)})"
-    derivative, forward = named
-    value = number if derivative == number else f"{derivative} = {number}"
-    return f"{value} ({forward})"
+    value, note = local_derivative_words(step.node, step.slot, names, format_number(step.local), lang)
+    return f"{value} ({note})"
 
 
 def _neurons(

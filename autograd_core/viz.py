@@ -61,7 +61,7 @@ from autograd_core.languages import resolve_language
 from autograd_core.wording import (
     derivative_name,
     diagram_number,
-    local_derivative_formula,
+    local_derivative_words,
     node_names,
     say,
 )
@@ -421,14 +421,16 @@ def build_diagram(
 
     _emit_clusters(diagram, facts.clusters, facts.titles, add_nodes)
 
+    named = dict(zip(order, names))
     for i, node in enumerate(order):
         if not node.parents:
             continue
         for slot, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            value, note = local_derivative_words(node, slot, named, _number(local, 12), lang)
             attributes = {
                 "tooltip": _plain_text(
                     f"d{derivative_name(names[i])}/d{derivative_name(names[index[parent]])} = "
-                    f"{_number(local, 12)}   ({local_derivative_formula(node, slot, lang)})"
+                    f"{value}   ({note})"
                 ),
             }
             if show_local_grads:

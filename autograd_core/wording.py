@@ -200,6 +200,34 @@ def _in_names(text: str, symbols: dict[str, str]) -> str | None:
     return _SYMBOL.sub(rename, text)
 
 
+def local_derivative_words(
+    node: Value, slot: int, names: Mapping[Value, str], number: str, lang: str = "en"
+) -> tuple[str, str]:
+    """The local derivative d(node)/d(parent ``slot``) as a learner should read it.
+
+    ``("x = 5", "I = w * x")`` for I = w * x towards w: the formula in the graph's
+    own names, then the node's forward formula (see :func:`local_derivative_in_names`).
+    Where there is no such formula, the number and the table's generic one:
+    ``("1", "sum: dy/dxi = 1 for every i")``. ``explain``, the step-through and the
+    diagrams' tooltips all word it this way.
+
+    Args:
+        node: A computed node.
+        slot: Which of its parents.
+        names: A name for every node.
+        number: The local derivative, already formatted.
+        lang: The language of a generic formula's remarks.
+
+    Returns:
+        (the value, with the formula in names when there is one; the note in parentheses).
+    """
+    named = local_derivative_in_names(node, slot, names)
+    if named is None:
+        return number, local_derivative_formula(node, slot, lang)
+    derivative, forward = named
+    return (number if derivative == number else f"{derivative} = {number}"), forward
+
+
 def local_derivative_in_names(node: Value, slot: int, names: Mapping[Value, str]) -> tuple[str, str] | None:
     """The table's formula for d(node)/d(parent ``slot``) and the node's forward formula, in the graph's names.
 

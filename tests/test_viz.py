@@ -213,6 +213,16 @@ def test_labels_are_escaped_in_dot(label: str) -> None:
         assert line in text, (label, text)
 
 
+def test_edge_tooltips_word_the_local_derivative_in_the_graphs_own_names() -> None:
+    """dI/dw = x = 5 (I = w * x), as explain says it; not the table's 'mul: dy/da = b', which reads as the bias."""
+    source = draw_graph(build_seed_graph().L).source
+    assert 'tooltip="dI/dw = x = 5   (I = w * x)"' in source
+    assert 'tooltip="dL/dD = 2D = 6   (L = D ** 2)"' in source
+    assert "mul: dy/da" not in source and "square: dy/dx" not in source
+    total = Value.sum([Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")])
+    assert 'tooltip="dsum#3/da = 1   (sum#3 = a + b + c)"' in draw_graph(total).source
+
+
 def test_escaping_of_quotes_and_backslashes_in_tooltips() -> None:
     """A label ending in a backslash cannot break the quoted tooltip string."""
     x = Value(1.0, label='evil\\"')
