@@ -60,7 +60,7 @@ def test_sdist_ships_what_the_tests_import(tmp_path: Path) -> None:
         tar.extractall(tmp_path / "unpacked", filter="data")
     (unpacked,) = (tmp_path / "unpacked").iterdir()
     names = {str(p.relative_to(unpacked)) for p in unpacked.rglob("*") if p.is_file()}
-    assert {"LICENSE", "tests/table_cases.py", "tests/test_ops.py", "README.md"} <= names
+    assert {"LICENSE", "tests/table_cases.py", "tests/test_ops.py", "README.md", "README.ja.md"} <= names
     collected = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "tests"],
         cwd=unpacked, capture_output=True, text=True, timeout=300, check=False,

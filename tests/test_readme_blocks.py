@@ -1,4 +1,4 @@
-"""Every ```python block of README.md runs on its own and prints what its comments claim.
+"""Every ```python block of README.md and README.ja.md runs on its own and prints what its comments claim.
 
 A reader copies one block into a file and runs it: so each block runs here in
 a fresh namespace (no names from other blocks), as a script would, in an empty
@@ -28,6 +28,15 @@ above their opening fence:
 * ``<!-- readme-block: compile-only REASON -->``: the block is only compiled
   (its syntax checked), for a block that is too slow for the test suite; the
   reason says where its figures are measured instead.
+* ``<!-- readme-block: ja-only -->`` (README.ja.md only): a block that only the
+  Japanese README has, such as one showing Japanese output. Markers combine
+  with ``;``: ``<!-- readme-block: ja-only; needs graphviz -->``.
+
+README.ja.md is the same document in Japanese: its blocks must not drift from
+README.md's. Apart from ja-only blocks it has the same python blocks in the
+same order, with the same code, the same markers and the same ``# ->`` claims;
+only comments other than claims (and the prose after a claim's `` # ``) are
+translated. Both files have the same sequence of ``##``/``###`` headings.
 """
 
 from __future__ import annotations
@@ -43,10 +52,13 @@ from pathlib import Path
 
 import pytest
 
-from autograd_core import OPERATIONS, remove_operation
+from autograd_core import OPERATIONS, languages, remove_operation
 
-README_PATH = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README_PATH = ROOT / "README.md"
 README = README_PATH.read_text(encoding="utf-8")
+README_JA_PATH = ROOT / "README.ja.md"
+README_JA = README_JA_PATH.read_text(encoding="utf-8")
 
 _FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 _MARKER = re.compile(r"<!--\s*readme-block:\s*(.*?)\s*-->\s*$")
@@ -60,6 +72,22 @@ class Block:
     code: str
     line: int
     marker: str
+
+    @property
+    def parts(self) -> list[str]:
+        """The marker's ``;``-separated directives: ``["ja-only", "needs graphviz"]``."""
+        return [part.strip() for part in self.marker.split(";") if part.strip()]
+
+    def directive(self, name: str) -> str | None:
+        """The text after directive ``name`` (``""`` when it has none), None when absent."""
+        for part in self.parts:
+            if part == name or part.startswith(name + " "):
+                return part[len(name) :].strip()
+        return None
+
+    @property
+    def ja_only(self) -> bool:
+        return self.directive("ja-only") is not None
 
 
 def readme_blocks(text: str = README) -> list[Block]:
@@ -142,31 +170,43 @@ def run_block(code: str, name: str) -> list[str]:
 
 
 BLOCKS = readme_blocks()
+BLOCKS_JA = readme_blocks(README_JA)
+_DIRECTIVES = ("needs", "compile-only", "ja-only")
+ALL_BLOCKS = [("README.md", b) for b in BLOCKS] + [("README.ja.md", b) for b in BLOCKS_JA]
 
 
-@pytest.mark.parametrize("block", BLOCKS, ids=[f"README.md:{b.line}" for b in BLOCKS])
+@pytest.mark.parametrize(
+    ("readme", "block"), ALL_BLOCKS, ids=[f"{readme}:{b.line}" for readme, b in ALL_BLOCKS]
+)
 def test_readme_block_runs_alone_and_prints_what_it_claims(
-    block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    readme: str, block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The block runs in a fresh namespace in an empty folder; every `# ->` claim holds."""
-    name = f"README.md:{block.line}"
-    if block.marker.startswith("compile-only"):
-        assert block.marker[len("compile-only") :].strip(), f"{name}: compile-only needs a reason"
+    name = f"{readme}:{block.line}"
+    for part in block.parts:
+        assert part.split()[0] in _DIRECTIVES, f"{name}: unknown marker {part!r}"
+    assert not (block.ja_only and readme == "README.md"), f"{name}: ja-only belongs in README.ja.md"
+    compile_only = block.directive("compile-only")
+    if compile_only is not None:
+        assert compile_only, f"{name}: compile-only needs a reason"
         compile(block.code, name, "exec")
         return
-    if block.marker.startswith("needs"):
-        for module in re.split(r"[,\s]+", block.marker[len("needs") :].strip()):
-            if importlib.util.find_spec(module) is None:
-                pytest.skip(f"{name} needs {module}: pip install {module}")
-    else:
-        assert not block.marker, f"{name}: unknown marker {block.marker!r}"
+    needs = block.directive("needs")
+    for module in re.split(r"[,\s]+", needs or ""):
+        if module and importlib.util.find_spec(module) is None:
+            pytest.skip(f"{name} needs {module}: pip install {module}")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(languages.ENVIRONMENT_VARIABLE, raising=False)  # as a fresh reader runs it
     rows_before = set(OPERATIONS)
+    # set_language() is process-wide: a block that calls it must not change the language of
+    # the blocks and tests after it. There is no public "unset", so the choice is restored.
+    language_before = languages._process_language
     try:
         problems = run_block(block.code, name)
     finally:  # a block that defines an operation must not leave it in the table for others
         for added in set(OPERATIONS) - rows_before:
             remove_operation(added)
+        languages._process_language = language_before
     assert not problems, f"{name}:\n" + "\n".join(problems)
 
 
@@ -174,6 +214,122 @@ def test_readme_has_claims_to_check() -> None:
     """The convention is in use: most runnable blocks state at least one value."""
     with_claims = [b for b in BLOCKS if claims(b.code)]
     assert len(with_claims) >= len(BLOCKS) // 2
+
+
+# ----- README.ja.md does not drift from README.md -------------------------------------------
+
+
+def code_without_prose(code: str) -> list[str]:
+    """The block's lines as compared across languages: comments dropped, ``# ->`` claims kept.
+
+    A claim keeps only its claimed text (prose after a further `` # `` is dropped,
+    as the checker ignores it); blank lines and lines that held only a comment go.
+    """
+    lines = code.splitlines()
+    cut: dict[int, int] = {}
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.COMMENT:
+            cut[token.start[0]] = token.start[1]
+    claimed = claims(code)
+    kept = []
+    for number, line in enumerate(lines, start=1):
+        text = line[: cut.get(number, len(line))].rstrip()
+        if number in claimed:
+            text += f"  # -> {claimed[number]}"
+        if text.strip():
+            kept.append(text)
+    return kept
+
+
+def drift(english: list[Block], japanese: list[Block]) -> str | None:
+    """Why the Japanese blocks (ja-only ones left out) do not match the English ones, or None."""
+    shared = [b for b in japanese if not b.ja_only]
+    fix = (
+        "Copy the block's code from README.md into README.ja.md and translate only its "
+        "comments (`# ->` claims stay as they are); a block that only the Japanese README "
+        "has gets <!-- readme-block: ja-only --> on the line above its fence."
+    )
+    for index, (en, ja) in enumerate(zip(english, shared), start=1):
+        where = f"python block {index}: README.md line {en.line}, README.ja.md line {ja.line}"
+        if en.marker != ja.marker:
+            return f"{where}: markers differ ({en.marker!r} vs {ja.marker!r}). {fix}"
+        en_lines, ja_lines = code_without_prose(en.code), code_without_prose(ja.code)
+        if en_lines != ja_lines:
+            for at, (a, b) in enumerate(zip(en_lines + [""] * 99, ja_lines + [""] * 99), start=1):
+                if a != b:
+                    return (
+                        f"{where}: code differs at its line {at} (comments ignored)\n"
+                        f"  README.md:    {a!r}\n  README.ja.md: {b!r}\n{fix}"
+                    )
+    if len(english) > len(shared):
+        missing = english[len(shared)]
+        return (
+            f"README.md has {len(english)} python blocks, README.ja.md {len(shared)} (not "
+            f"counting ja-only): README.md's block {len(shared) + 1} (line {missing.line}) and "
+            f"any after it are missing from README.ja.md. Translate them there, in the same place."
+        )
+    if len(shared) > len(english):
+        extra = shared[len(english)]
+        return (
+            f"README.ja.md has a python block at line {extra.line} that README.md does not "
+            f"have: add it to README.md too, or mark it <!-- readme-block: ja-only -->."
+        )
+    return None
+
+
+def test_japanese_readme_has_the_english_code_blocks_in_the_same_order() -> None:
+    """README.ja.md's blocks are README.md's, with translated comments (ja-only blocks aside)."""
+    problem = drift(BLOCKS, BLOCKS_JA)
+    assert problem is None, problem
+
+
+def test_the_drift_check_names_the_block_and_the_line() -> None:
+    """A changed number, a dropped block or a translated identifier is reported; comments are not."""
+    english = readme_blocks("```python\nx = 1  # one\nprint(x)  # -> 1\n```\n\n```python\ny = 2\n```\n")
+    same = readme_blocks(
+        "```python\n# 日本語のコメント\nx = 1  # いち\nprint(x)  # -> 1  # 説明\n```\n\n"
+        "<!-- readme-block: ja-only -->\n```python\nprint('日本語')\n```\n\n```python\ny = 2\n```\n"
+    )
+    assert drift(english, same) is None
+    changed = readme_blocks("```python\nx = 2\nprint(x)  # -> 1\n```\n\n```python\ny = 2\n```\n")
+    assert "python block 1" in (drift(english, changed) or "") and "'x = 2'" in (drift(english, changed) or "")
+    claim = readme_blocks("```python\nx = 1\nprint(x)  # -> 2\n```\n\n```python\ny = 2\n```\n")
+    assert "line 2" in (drift(english, claim) or "")
+    dropped = readme_blocks("```python\nx = 1\nprint(x)  # -> 1\n```\n")
+    assert "missing from README.ja.md" in (drift(english, dropped) or "")
+
+
+def headings(text: str) -> list[tuple[int, str]]:
+    """``(level, title)`` of every ``##``/``###`` heading outside fenced blocks."""
+    found, fenced = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{2,3} ", line):
+            level = len(line) - len(line.lstrip("#"))
+            found.append((level, line[level + 1 :]))
+    return found
+
+
+def test_both_readmes_have_the_same_section_structure() -> None:
+    """Section for section: the same sequence of ## and ### headings in both files."""
+    english, japanese = headings(README), headings(README_JA)
+    for index, (en, ja) in enumerate(zip(english, japanese), start=1):
+        assert en[0] == ja[0], (
+            f"heading {index}: README.md has {'#' * en[0]} {en[1]!r} where README.ja.md has "
+            f"{'#' * ja[0]} {ja[1]!r}: give README.ja.md the same sections in the same order"
+        )
+    assert len(english) == len(japanese), (
+        f"README.md has {len(english)} ##/### headings, README.ja.md {len(japanese)}; the first "
+        f"without a partner: {(english + japanese)[min(len(english), len(japanese))]!r} "
+        f"(translate the missing section into README.ja.md, or remove the extra one)"
+    )
+
+
+def test_the_readmes_link_to_each_other_in_their_first_lines() -> None:
+    """A reader of either file finds the other language at once."""
+    assert "日本語: [README.ja.md](README.ja.md)" in README.splitlines()[:5]
+    assert "English: [README.md](README.md)" in README_JA.splitlines()[:5]
 
 
 @pytest.mark.parametrize(
