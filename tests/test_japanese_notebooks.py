@@ -33,7 +33,6 @@ TRANSLATED_STEMS = sorted(path.stem for path in (JA / "translations").glob("*.md
 TRANSLATIONS_UNDER_WAY = {
     "12_initialisation",
     "13_overfitting_and_regularisation",
-    "15_matrix_form",
 }
 
 #: A number with a decimal point or an exponent (0.25, 2.0736, 1e-06, 6.94e-12, NumPy's 30.), not
