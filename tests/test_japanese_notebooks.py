@@ -31,7 +31,6 @@ TRANSLATED_STEMS = sorted(path.stem for path in (JA / "translations").glob("*.md
 #: Remove a name when its translation and built notebook land; the set must end empty.
 #: A new English notebook needs a translation too: until it has one, add its name here.
 TRANSLATIONS_UNDER_WAY = {
-    "12_initialisation",
     "13_overfitting_and_regularisation",
 }
 
