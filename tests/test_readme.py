@@ -128,3 +128,20 @@ def test_the_japanese_operation_table_lists_every_row_in_order() -> None:
         "README.ja.md's table of operations does not list the rows of OPERATIONS in order: "
         f"{listed} vs {list(OPERATIONS)} (translate the new row from README.md's table)"
     )
+
+
+def test_japanese_prose_is_not_broken_between_two_japanese_characters() -> None:
+    """A newline inside a Japanese sentence renders as a stray space: paragraphs are one line."""
+    fenced, broken = False, []
+    lines = README_JA.splitlines()
+    for number, (line, following) in enumerate(zip(lines, lines[1:]), start=1):
+        if line.startswith("```"):
+            fenced = not fenced
+        head = following.lstrip()[:1]
+        if not fenced and line and head and ord(line[-1]) >= 0x3000 and ord(head) >= 0x3000:
+            if not following.lstrip().startswith(("#", "|", "*")):
+                broken.append(number)
+    assert not broken, (
+        f"README.ja.md breaks a Japanese sentence across lines {broken[:10]} (shown as a space "
+        "between the characters): join each paragraph or list item into one line"
+    )
