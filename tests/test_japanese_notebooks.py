@@ -135,6 +135,52 @@ def test_japanese_text_is_japanese_and_links_to_japanese_notebooks(stem: str) ->
             )
 
 
+#: A line that starts a new Markdown block (heading, table row, list item, quote, fence, math).
+BLOCK_START = re.compile(r"^\s*(?:#|\||[*+-]\s|\d+[.)]\s|>|\$\$|```)")
+
+
+@pytest.mark.parametrize("stem", TRANSLATED_STEMS)
+def test_japanese_sentences_are_not_broken_between_two_japanese_characters(stem: str) -> None:
+    """A newline between two Japanese characters renders as a stray space: a paragraph is one line."""
+    translation, _ = build.load(stem)
+    broken = []
+    for cell_id, block in translation.markdown.items():
+        fenced = False
+        lines = block.text.splitlines()
+        for line, following in zip(lines, lines[1:]):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            head = following.lstrip()[:1]
+            if (
+                not fenced and line and head and ord(line[-1]) >= 0x3000 and ord(head) >= 0x3000
+                and not BLOCK_START.match(following)
+            ):
+                broken.append(f"{cell_id}: ...{line[-12:]} / {following.lstrip()[:12]}...")
+    assert not broken, (
+        f"notebooks/ja/translations/{stem}.md breaks Japanese sentences across lines, which shows "
+        f"as a space between the characters; join each paragraph or list item into one line: {broken[:5]}"
+    )
+
+
+@pytest.mark.parametrize("stem", TRANSLATED_STEMS)
+def test_next_link_names_the_next_notebook_by_its_japanese_title(stem: str) -> None:
+    """Every notebook but the last ends with the same line: 次へ: [N. title](file), the title the next one has."""
+    position = ENGLISH_STEMS.index(stem)
+    if position == len(ENGLISH_STEMS) - 1:
+        return
+    following = ENGLISH_STEMS[position + 1]
+    title_pattern = r"[^\]]+"
+    if following in TRANSLATED_STEMS:
+        heading = next(iter(build.load(following)[0].markdown.values())).text.splitlines()[0]
+        title_pattern = re.escape(heading.lstrip("# ").split(": ")[0])
+    last_line = list(build.load(stem)[0].markdown.values())[-1].text.rstrip().splitlines()[-1]
+    expected = rf"次へ: \[{title_pattern}\]\({re.escape(following)}\.ipynb\)"
+    assert re.fullmatch(expected, last_line), (
+        f"notebooks/ja/translations/{stem}.md should end with the line 次へ: [N. title]({following}.ipynb), "
+        f"the title being the next notebook's heading up to its subtitle; it ends with {last_line!r}"
+    )
+
+
 @pytest.mark.parametrize("stem", TRANSLATED_STEMS)
 def test_japanese_notebook_starts_with_the_setup_cell(stem: str) -> None:
     """The cell after the title switches the language and the font, and it ran without printing an error."""
