@@ -140,7 +140,9 @@ def test_a_network_folds_its_neurons_and_ends_with_the_engines_grads(
     weights = [i for i in first["members"] if not order[i].parents]
     assert weights and all(order[i] in set(model.parameters()) for i in weights)
     keep(page, tmp_path, "step_through_network_open.png")
-    page.click(".agc-step .agc-fold >> nth=0")  # fold it again by its title
+    # Fold it again by its title (the open neuron's own title: the boxes are listed in the
+    # order their outputs are computed, so it need not be the first title on the page).
+    page.locator(f'.agc-graph:not(.agc-graph-folded) .agc-fold[data-neuron="{first["title"]}"]').click()
     assert page.locator("g.agc-neuron:not(.agc-hidden)").count() == 3
     page.click(".agc-fold-all")
     assert page.get_attribute(".agc-step", "data-view") == "folded"

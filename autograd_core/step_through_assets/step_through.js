@@ -183,6 +183,7 @@ function mountStepThrough(el, data, onStep) {
       const label = cluster.querySelector("text");
       if (label) {
         label.classList.add("agc-fold");
+        label.dataset.neuron = neuron.title;  // the box's own label says "neurons.0" only
         label.addEventListener("click", () => { folded.open = false; show(current); });
       }
     }
