@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from autograd_core.messages import MESSAGES, say
+from autograd_core.messages import say
 from autograd_core.ops import OPERATIONS
 
 if TYPE_CHECKING:
