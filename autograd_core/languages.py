@@ -48,6 +48,13 @@ def _accepted() -> str:
     return ", ".join(repr(code) for code in LANGUAGES)
 
 
+def _suggestion(value: object) -> str:
+    """`` (did you mean 'ja'?)`` for ``"JA"``, ``"Japanese"``, ``"ja_JP.UTF-8"``; else ``""``."""
+    if isinstance(value, str) and value.strip().lower()[:2] in LANGUAGES:
+        return f" (did you mean {value.strip().lower()[:2]!r}?)"
+    return ""
+
+
 def check_language(lang: object, function: str, argument: str = "lang") -> str:
     """``lang`` if it is a known language code; otherwise a ValueError naming ``function`` and ``argument``.
 
@@ -62,12 +69,9 @@ def check_language(lang: object, function: str, argument: str = "lang") -> str:
     """
     if isinstance(lang, str) and lang in LANGUAGES:
         return lang
-    hint = ""
-    if isinstance(lang, str) and lang.strip().lower()[:2] in LANGUAGES:
-        hint = f" (did you mean {lang.strip().lower()[:2]!r}?)"
     raise ValueError(
         f"{function}(): {argument}={lang!r} is not a language autograd_core writes; "
-        f"use one of {_accepted()}{hint}"
+        f"use one of {_accepted()}{_suggestion(lang)}"
     )
 
 
@@ -79,7 +83,8 @@ def _environment_language() -> str:
     if value not in LANGUAGES:
         raise ValueError(
             f"the environment variable {ENVIRONMENT_VARIABLE}={value!r} is not a language "
-            f"autograd_core writes; set it to one of {_accepted()}, or unset it for English"
+            f"autograd_core writes; set it to one of {_accepted()}{_suggestion(value)}, "
+            "or unset it for English"
         )
     return value
 

@@ -60,7 +60,10 @@ def test_an_empty_environment_variable_means_english(monkeypatch: pytest.MonkeyP
 def test_a_bad_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     """An unknown AUTOGRAD_CORE_LANG raises an error naming the variable, its value and the choices."""
     monkeypatch.setenv("AUTOGRAD_CORE_LANG", "fr")
-    with pytest.raises(ValueError, match=r"AUTOGRAD_CORE_LANG='fr'.*'en', 'ja'"):
+    with pytest.raises(ValueError, match=r"AUTOGRAD_CORE_LANG='fr'.*'en', 'ja', or unset"):
+        get_language()
+    monkeypatch.setenv("AUTOGRAD_CORE_LANG", "ja_JP.UTF-8")  # a locale, as in LANG
+    with pytest.raises(ValueError, match=r"did you mean 'ja'\?"):
         get_language()
 
 
