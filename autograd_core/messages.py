@@ -374,11 +374,11 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     },
     "demo_other_leaves": {
         "en": "The other leaves: d{L}/d{x} = {dx},  d{L}/d{yc} = {dyc}",
-        "ja": "残りの葉ノード: d{L}/d{x} = {dx}、 d{L}/d{yc} = {dyc}",
+        "ja": "残りの葉ノード: d{L}/d{x} = {dx}、d{L}/d{yc} = {dyc}",
     },
     "demo_closed_form": {
         "en": "Closed form check: d{L}/dw = 2x((wx + b) - yc) = {value}",
-        "ja": "式で確かめます: d{L}/dw = 2x((wx + b) - yc) = {value}",
+        "ja": "解析的な式でも確かめます: d{L}/dw = 2x((wx + b) - yc) = {value}",
     },
     "demo_sgd": {
         "en": "One SGD step with learning rate {lr}:",
