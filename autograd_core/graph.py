@@ -36,8 +36,8 @@ def topological_order(root: Value) -> list[Value]:
     stack: list[Value | None] = [root]
     push, pop, emit, mark = stack.append, stack.pop, order.append, visited.add
     # The walk reads a node's parents from its slots (``_a``, ``_b``, or the
-    # tuple in ``_more`` for three or more; see autograd_core.value), which is
-    # what ``node.parents`` hands out, without building a tuple per node.
+    # tuple in ``_extra.parents`` for three or more; see autograd_core.value),
+    # which is what ``node.parents`` hands out, without building a tuple per node.
     while stack:
         node = pop()
         if node is _EMIT_NEXT:
@@ -47,15 +47,15 @@ def topological_order(root: Value) -> list[Value]:
             mark(node)
             first = node._a
             if first is None:
-                more = node._more
-                if more is None:  # a leaf
+                extra = node._extra
+                if extra is None or extra.parents is None:  # a leaf
                     emit(node)
                     continue
                 push(node)
                 push(_EMIT_NEXT)
                 # Push the parents not yet visited, last first, so that the
                 # first parent is popped (and emitted) first.
-                for parent in reversed(more[0]):
+                for parent in reversed(extra.parents):
                     if parent not in visited:
                         push(parent)
                 continue

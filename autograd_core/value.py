@@ -10,13 +10,18 @@ one generic loop over the graph in reverse topological order::
 
 How a node keeps them: almost every node has one or two parents, so those are
 kept in the node itself, in four slots (``_a``, ``_b`` for the parents,
-``_da``, ``_db`` for their local derivatives); a node with more parents (an
-n-ary ``sum``) keeps both tuples in ``_more``. ``node.parents`` and
-``node.local_grads`` hand them out as tuples, so nothing else needs to know.
+``_da``, ``_db`` for their local derivatives). What few nodes have sits in
+one more slot, ``_extra``, which is ``None`` on almost every node: a label, the
+fixed number of rows such as ``x ** c`` (``constant``), and the two tuples of a
+node with three or more parents (an n-ary ``sum``). ``node.parents``,
+``node.local_grads``, ``node.label`` and ``node.constant`` hand them out, so
+nothing else needs to know.
 Why: every tuple that holds a node is one more object Python's cyclic garbage
 collector tracks and walks, and one more allocation; with the parents inside
 the node, a node is one tracked object instead of three (half the time the
 collector takes in a hand-written training loop, and a third less memory).
+Each slot is 8 bytes in every node and one store when the node is made, so
+the rarely used parts share one slot.
 
 Every operation comes from the table in :mod:`autograd_core.ops`: each operator
 and method is made from its row (:func:`_binary_operator`, :func:`_unary_method`),
@@ -131,9 +136,7 @@ def _binary_operator(
         node = _new_value(Value)
         node.data = result
         node.grad = 0.0
-        node.constant = None
-        node.label = None
-        node._more = None
+        node._extra = None
         if is_recording():
             node._a = a
             node._b = b
@@ -165,9 +168,7 @@ def _unary_method(operation: Operation, notes: str = "") -> Callable[[Value], Va
         node = _new_value(Value)
         node.data = result
         node.grad = 0.0
-        node.constant = None
-        node.label = None
-        node._more = None
+        node._extra = None
         if is_recording():
             node._a = self
             node._b = None
@@ -201,9 +202,10 @@ class Value:
         30.0
     """
 
-    # _a, _b, _da, _db, _more: the parents and local derivatives (see the module
-    # docstring); read them through ``parents`` and ``local_grads``.
-    __slots__ = ("data", "grad", "op", "constant", "label", "_a", "_b", "_da", "_db", "_more")
+    # _a, _b, _da, _db: one or two parents and their local derivatives; _extra:
+    # None, or the rarely used parts (see the module docstring). Read them
+    # through ``parents``, ``local_grads``, ``label`` and ``constant``.
+    __slots__ = ("data", "grad", "op", "_a", "_b", "_da", "_db", "_extra")
 
     # Makes NumPy hand mixed arithmetic (np.float64(2) * v) back to Value.
     __array_ufunc__ = None
@@ -211,13 +213,11 @@ class Value:
     data: float
     grad: float
     op: str
-    constant: float | None
-    label: str | None
     _a: Value | None
     _b: Value | None
     _da: float
     _db: float
-    _more: tuple[tuple[Value, ...], tuple[float, ...]] | None
+    _extra: _Extra | None
 
     def __init__(self, data: Number | Value, label: str | None = None) -> None:
         if label is not None and not isinstance(label, str):
@@ -227,10 +227,8 @@ class Value:
         self.data = data.data if isinstance(data, Value) else as_float(data, "Value")
         self.grad = 0.0
         self._a = None
-        self._more = None
         self.op = ""
-        self.constant = None
-        self.label = label
+        self._extra = None if label is None else _Extra(label=label)
 
     # ----- the graph: parents and local derivatives ---------------------------
     @property
@@ -238,8 +236,8 @@ class Value:
         """The nodes this one was computed from, in argument order; ``()`` for a leaf."""
         a = self._a
         if a is None:
-            more = self._more
-            return () if more is None else more[0]
+            extra = self._extra
+            return () if extra is None or extra.parents is None else extra.parents
         b = self._b
         return (a,) if b is None else (a, b)
 
@@ -253,8 +251,8 @@ class Value:
     def local_grads(self) -> tuple[float, ...]:
         """d(self)/d(parent) for each parent, in the order of ``parents``."""
         if self._a is None:
-            more = self._more
-            return () if more is None else more[1]
+            extra = self._extra
+            return () if extra is None or extra.local_grads is None else extra.local_grads
         return (self._da,) if self._b is None else (self._da, self._db)
 
     @local_grads.setter
@@ -269,6 +267,29 @@ class Value:
                 f"({len(parents)}), got {len(local_grads)}."
             )
         _store_graph(self, parents, local_grads)
+
+    # ----- the rarely used parts, kept in ``_extra`` ------------------------------
+    @property
+    def label(self) -> str | None:
+        """An optional name, shown in diagrams and explanations (None: no name)."""
+        extra = self._extra
+        return None if extra is None else extra.label
+
+    @label.setter
+    def label(self, label: str | None) -> None:
+        if label is not None or self._extra is not None:
+            _extras_of(self).label = label
+
+    @property
+    def constant(self) -> float | None:
+        """The row's fixed number (the c of ``x ** c``, leaky_relu's slope); None for most nodes."""
+        extra = self._extra
+        return None if extra is None else extra.constant
+
+    @constant.setter
+    def constant(self, constant: float | None) -> None:
+        if constant is not None or self._extra is not None:
+            _extras_of(self).constant = constant
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
@@ -558,8 +579,8 @@ class Value:
         try:
             order = topological_order(self)
             for node in order:
-                if node._a is not None or node._more is not None:  # not a leaf
-                    node.grad = 0.0
+                if node._a is not None or (node._extra is not None and node.parents):
+                    node.grad = 0.0  # not a leaf
             self.grad += seed
             leaf_total = 0.0
             for node in reversed(order):
@@ -578,10 +599,9 @@ class Value:
                     if b is not None:
                         b.grad += node._db * upstream
                 else:
-                    more = node._more
-                    if more is not None:
-                        parents, local_grads = more
-                        for parent, local in zip(parents, local_grads):
+                    extra = node._extra
+                    if extra is not None and extra.parents is not None:
+                        for parent, local in zip(extra.parents, extra.local_grads):
                             parent.grad += local * upstream
                     else:
                         # A leaf: its gradient is complete. A NaN or infinity
@@ -607,25 +627,50 @@ def _operand(x: object, operation: str) -> Value:
 _new_value = Value.__new__
 
 
+class _Extra:
+    """The parts of a node that few nodes have, kept in its one ``_extra`` slot.
+
+    ``label`` and ``constant`` (None when absent), and for a node with three or
+    more parents its ``parents`` and ``local_grads`` tuples (None otherwise).
+    """
+
+    __slots__ = ("label", "constant", "parents", "local_grads")
+
+    def __init__(self, label: str | None = None) -> None:
+        self.label = label
+        self.constant: float | None = None
+        self.parents: tuple[Value, ...] | None = None
+        self.local_grads: tuple[float, ...] | None = None
+
+
+def _extras_of(node: Value) -> _Extra:
+    """The node's ``_Extra``, made on first use."""
+    extra = node._extra
+    if extra is None:
+        extra = node._extra = _Extra()
+    return extra
+
+
 def _store_graph(
     node: Value, parents: tuple[Value, ...], local_grads: tuple[float, ...]
 ) -> None:
     """Keep ``parents`` and their ``local_grads`` in the node's slots (module docstring)."""
     count = len(parents)
-    if count == 0:
-        node._a = None
-        node._more = None
-    elif count <= 2:
-        node._a = parents[0]
-        node._da = local_grads[0]
+    if count <= 2:
+        node._a = parents[0] if count else None
+        if count:
+            node._da = local_grads[0]
         if count == 2:
             node._b, node._db = parents[1], local_grads[1]
         else:
             node._b = None
-        node._more = None
+        extra = node._extra
+        if extra is not None:
+            extra.parents = extra.local_grads = None
     else:
         node._a = None
-        node._more = (parents, local_grads)
+        extra = _extras_of(node)
+        extra.parents, extra.local_grads = parents, local_grads
 
 
 def _new_node(data: float) -> Value:
@@ -634,10 +679,8 @@ def _new_node(data: float) -> Value:
     node.data = data
     node.grad = 0.0
     node._a = None
-    node._more = None
     node.op = ""
-    node.constant = None
-    node.label = None
+    node._extra = None
     return node
 
 
