@@ -40,6 +40,7 @@ from autograd_core import scalar_math
 from autograd_core.grad_mode import is_recording
 from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS, Operation
+from autograd_core.row_code import binary_operator_source, compile_method, unary_method_source
 from autograd_core.trace_guard import guard as trace_guard
 from autograd_core.trace_guard import refuse_number_read
 
@@ -104,83 +105,56 @@ def _overflow(
 
 
 def _binary_operator(
-    operation: Operation, reflected: bool = False
+    operation: Operation, method: str, reflected: bool = False
 ) -> Callable[[Value, Operand], Value]:
-    """Make the method behind ``a (op) b`` from a two-input row of the table.
+    """Make the method ``Value.<method>`` behind ``a (op) b`` from a two-input row of the table.
 
-    The method turns a plain number into a constant leaf, runs the row's
-    ``forward`` on the two floats and records the node: its parents ``(a, b)``
-    in argument order and the row's ``local_grads`` (dy/da, dy/db).
+    What the method does, written plainly::
+
+        if type(other) is not Value:
+            other = _operand(other, name)          # a number becomes a constant leaf
+        a, b = (other, self) if reflected else (self, other)
+        result = forward(scalar_math, a.data, b.data)
+        node = Value(result)                       # (made without re-checking result)
+        if is_recording():                         # not inside no_grad()
+            node._a, node._b = a, b                # its parents, in argument order
+            node._da, node._db = local_grads(scalar_math, result, a.data, b.data)
+            node.op = name
+        return node
+
     ``reflected=True`` makes the right-hand version: ``2 * v`` calls
     ``v.__rmul__(2)``, where ``self`` is the *second* argument.
 
-    Why a factory instead of writing each method out: every node of a
-    training step passes through here (hundreds of thousands per step), and
-    building the node inline, with the row's functions held in the closure,
-    saves a function call per node. The row stays the single source of truth.
+    Why it is not written like that: every node of a training step passes
+    through here (hundreds of thousands per step), and the two calls to the
+    row's functions are a third of its time. So the method is written out as
+    Python source with the row's formulas in place of the calls
+    (:mod:`autograd_core.row_code`: ``result = a_data * b_data`` for ``mul``)
+    and compiled once. The row stays the single source of truth; print
+    ``row_code.method_source(Value.__mul__)`` to read what runs.
     """
-    forward, local_grads, name = operation.forward, operation.local_grads, operation.name
-
-    def operator(self: Value, other: Operand) -> Value:
-        if type(other) is not Value:
-            other = _operand(other, name)
-        if reflected:
-            a, b = other, self
-        else:
-            a, b = self, other
-        a_data = a.data
-        b_data = b.data
-        result = forward(scalar_math, a_data, b_data)
-        if result - result != 0.0:  # NaN or infinity from finite inputs
-            raise _overflow(name, (a_data, b_data), result)
-        node = _new_value(Value)
-        node.data = result
-        node.grad = 0.0
-        node._extra = None
-        if is_recording():
-            node._a = a
-            node._b = b
-            node._da, node._db = local_grads(scalar_math, result, a_data, b_data)
-            node.op = name
-        else:
-            node._a = None
-            node.op = ""
-        return node
-
+    source = binary_operator_source(operation, method, reflected)
+    operator = compile_method(source, operation, globals(), scalar_math)
+    operator.__qualname__ = f"Value.{method}"
     operator.__doc__ = f"{operation.formula}; local derivatives {operation.derivatives}."
     return operator
 
 
-def _unary_method(operation: Operation, notes: str = "") -> Callable[[Value], Value]:
-    """Make the method behind ``x.tanh()``, ``-x`` ... from a one-input row of the table.
+def _unary_method(
+    operation: Operation, method: str, notes: str = ""
+) -> Callable[[Value], Value]:
+    """Make the method ``Value.<method>`` (``x.tanh()``, ``-x`` ...) from a one-input row.
 
-    Like :func:`_binary_operator`: the row's ``forward`` computes y, and the
-    node stores its one parent ``(x,)`` and the row's ``local_grads`` (dy/dx).
-    ``notes`` is added to the method's docstring (what it raises, for example).
+    Like :func:`_binary_operator`: ``result = forward(scalar_math, x.data)``,
+    and the node stores its one parent ``x`` and the row's ``local_grads``
+    (dy/dx), written out from the row. ``notes`` is added to the method's
+    docstring (what it raises, for example).
     """
-    forward, local_grads, name = operation.forward, operation.local_grads, operation.name
-
-    def method(self: Value) -> Value:
-        x_data = self.data
-        result = forward(scalar_math, x_data)
-        if result - result != 0.0:
-            raise _overflow(name, (x_data,), result)
-        node = _new_value(Value)
-        node.data = result
-        node.grad = 0.0
-        node._extra = None
-        if is_recording():
-            node._a = self
-            node._b = None
-            (node._da,) = local_grads(scalar_math, result, x_data)
-            node.op = name
-        else:
-            node._a = None
-            node.op = ""
-        return node
-
-    method.__doc__ = f"{operation.formula}; local derivative {operation.derivatives}.{notes}"
-    return method
+    source = unary_method_source(operation, method)
+    function = compile_method(source, operation, globals(), scalar_math)
+    function.__qualname__ = f"Value.{method}"
+    function.__doc__ = f"{operation.formula}; local derivative {operation.derivatives}.{notes}"
+    return function
 
 
 class Value:
@@ -416,17 +390,17 @@ class Value:
     __rmod__ = __mod__
 
     # ----- arithmetic: each operator is made from its row of the table ---------
-    __add__ = _binary_operator(_ADD)
-    __radd__ = _binary_operator(_ADD, reflected=True)
+    __add__ = _binary_operator(_ADD, "__add__")
+    __radd__ = _binary_operator(_ADD, "__radd__", reflected=True)
 
-    __sub__ = _binary_operator(_SUB)
-    __rsub__ = _binary_operator(_SUB, reflected=True)
+    __sub__ = _binary_operator(_SUB, "__sub__")
+    __rsub__ = _binary_operator(_SUB, "__rsub__", reflected=True)
 
-    __mul__ = _binary_operator(_MUL)
-    __rmul__ = _binary_operator(_MUL, reflected=True)
+    __mul__ = _binary_operator(_MUL, "__mul__")
+    __rmul__ = _binary_operator(_MUL, "__rmul__", reflected=True)
 
-    __truediv__ = _binary_operator(_DIV)
-    __rtruediv__ = _binary_operator(_DIV, reflected=True)
+    __truediv__ = _binary_operator(_DIV, "__truediv__")
+    __rtruediv__ = _binary_operator(_DIV, "__rtruediv__", reflected=True)
 
     def __pow__(self, exponent: Operand) -> Value:
         """``x ** c`` for a number ``c`` (only x is differentiated), or
@@ -457,40 +431,40 @@ class Value:
     def __rpow__(self, base: Operand) -> Value:
         return _operand(base, "pow") ** self
 
-    __neg__ = _unary_method(_NEG)
+    __neg__ = _unary_method(_NEG, "__neg__")
 
     # ----- elementary functions, each made from its row of the table -----------
-    square = _unary_method(_SQUARE)
+    square = _unary_method(_SQUARE, "square")
 
-    exp = _unary_method(_EXP, " Raises OverflowError for x > 709.78.")
+    exp = _unary_method(_EXP, "exp", " Raises OverflowError for x > 709.78.")
 
-    log = _unary_method(_LOG, " Raises DomainError for x <= 0.")
+    log = _unary_method(_LOG, "log", " Raises DomainError for x <= 0.")
 
-    tanh = _unary_method(_TANH)
+    tanh = _unary_method(_TANH, "tanh")
 
-    sigmoid = _unary_method(_SIGMOID, " At most 0.25; never overflows.")
+    sigmoid = _unary_method(_SIGMOID, "sigmoid", " At most 0.25; never overflows.")
 
-    relu = _unary_method(_RELU, " (0 at x = 0).")
+    relu = _unary_method(_RELU, "relu", " (0 at x = 0).")
 
-    sin = _unary_method(_SIN, " x in radians.")
+    sin = _unary_method(_SIN, "sin", " x in radians.")
 
-    cos = _unary_method(_COS, " x in radians.")
+    cos = _unary_method(_COS, "cos", " x in radians.")
 
     sqrt = _unary_method(
-        _SQRT, " Raises DomainError for x <= 0 (at 0 the derivative is infinite)."
+        _SQRT, "sqrt", " Raises DomainError for x <= 0 (at 0 the derivative is infinite)."
     )
 
-    abs = _unary_method(_ABS, " Also ``abs(v)``.")
+    abs = _unary_method(_ABS, "abs", " Also ``abs(v)``.")
     __abs__ = abs
 
-    softplus = _unary_method(_SOFTPLUS, " Never overflows.")
+    softplus = _unary_method(_SOFTPLUS, "softplus", " Never overflows.")
 
-    log1p = _unary_method(_LOG1P, " Exact for tiny x. Raises DomainError for x <= -1.")
+    log1p = _unary_method(_LOG1P, "log1p", " Exact for tiny x. Raises DomainError for x <= -1.")
 
-    expm1 = _unary_method(_EXPM1, " Exact for tiny x. Raises OverflowError for x > 709.78.")
+    expm1 = _unary_method(_EXPM1, "expm1", " Exact for tiny x. Raises OverflowError for x > 709.78.")
 
-    maximum = _binary_operator(_MAXIMUM)
-    minimum = _binary_operator(_MINIMUM)
+    maximum = _binary_operator(_MAXIMUM, "maximum")
+    minimum = _binary_operator(_MINIMUM, "minimum")
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """y = x if x > 0 else slope * x; local derivative 1 if x > 0 else slope.
@@ -707,7 +681,7 @@ def _record1(operation: Operation, x: Value, constant: float | None = None) -> V
 
 
 #: ``a ** b`` with a Value exponent (both differentiated), used by ``__pow__``.
-_power_of_values = _binary_operator(_POWV)
+_power_of_values = _binary_operator(_POWV, "_power_of_values")
 
 
 def apply_operation(
