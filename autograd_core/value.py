@@ -461,7 +461,9 @@ class Value:
 
     log1p = _unary_method(_LOG1P, "log1p", " Exact for tiny x. Raises DomainError for x <= -1.")
 
-    expm1 = _unary_method(_EXPM1, "expm1", " Exact for tiny x. Raises OverflowError for x > 709.78.")
+    expm1 = _unary_method(
+        _EXPM1, "expm1", " Exact for tiny x. Raises OverflowError for x > 709.78."
+    )
 
     maximum = _binary_operator(_MAXIMUM, "maximum")
     minimum = _binary_operator(_MINIMUM, "minimum")

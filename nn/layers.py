@@ -201,7 +201,10 @@ class Neuron(Module):
         Raises:
             ValueError: ``x`` does not have ``nin`` inputs.
         """
-        x = _as_values(x)
+        return self._output(_as_values(x))
+
+    def _output(self, x: list[Value]) -> Value:
+        """``__call__`` for inputs that are Values already (a layer converts them once)."""
         if len(x) != len(self.weights):
             raise ValueError(
                 f"Neuron: expected {len(self.weights)} inputs, got {len(x)}. "
@@ -251,8 +254,8 @@ class Layer(Module):
 
     def __call__(self, x: Inputs) -> Outputs:
         """Each neuron's output, in order (a list even for one neuron: see :class:`Outputs`)."""
-        x = _as_values(x)
-        return Outputs([neuron(x) for neuron in self.neurons])
+        x = _as_values(x)  # once for all the neurons
+        return Outputs([neuron._output(x) for neuron in self.neurons])
 
     def __repr__(self) -> str:
         return (
