@@ -253,7 +253,11 @@ def _path_lines(
     symbols = _shorten([_derivative(names, step) for step in path.steps], " * ", lang)
     numbers = _shorten([format_number(step.local) for step in path.steps], " * ", lang)
     product = f"{numbers} = {format_number(path.product)}" if len(path.steps) > 1 else numbers
-    if rule.path_count == 1:
+    if rule.path_count == 1 and len(path.steps) == 1:
+        # One edge: its local derivative is the whole chain rule, so ``dy/dx = dy/dx`` would
+        # say nothing; the line gives the number (the heading says there is nothing to multiply).
+        lines = ["  " + _shorten(nodes, " -> ", lang), f"  d{y}/d{x} = {product}"]
+    elif rule.path_count == 1:
         lines = ["  " + _shorten(nodes, " -> ", lang), f"  d{y}/d{x} = {symbols} = {product}"]
         indent = " " * display_width(f"  d{y}/d{x} ")
     else:
@@ -351,7 +355,9 @@ def explain(
 
     lines.append(say("explain_locals", lang))
     lines.extend(_local_derivative_lines(names, rule, lang))
-    if rule.path_count == 1:
+    if rule.path_count == 1 and len(rule.paths[0].steps) == 1:
+        lines.append(say("explain_one_edge", lang, **words))
+    elif rule.path_count == 1:
         lines.append(say("explain_one_path", lang, **words))
     else:
         lines.append(say("explain_paths", lang, count=rule.path_count, **words))

@@ -181,6 +181,16 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         ),
         "ja": "{x} から {y} への経路は 1 本です。d{dy}/d{dx} はこの経路に沿った局所的な微分の積です:",
     },
+    "explain_one_edge": {
+        "en": (
+            "1 path leads from {x} to {y}, and it is a single edge: d{dy}/d{dx} is that "
+            "edge's local derivative, with nothing else to multiply:"
+        ),
+        "ja": (
+            "{x} から {y} への経路は 1 本で、矢印がじかにつないでいます。d{dy}/d{dx} は"
+            "その矢印の局所的な微分そのもので、ほかに掛けるものはありません:"
+        ),
+    },
     "explain_paths": {
         "en": "{count} paths lead from {x} to {y}; d{dy}/d{dx} is the sum of their products:",
         "ja": "{x} から {y} への経路は {count} 本です。d{dy}/d{dx} は各経路の積の和です:",

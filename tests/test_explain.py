@@ -104,6 +104,21 @@ def test_several_paths_are_listed_and_summed() -> None:
     assert rule.path_count == 3 and rule.sum_over_paths == 7.0 and rule.backprop == 7.0
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_single_edge_is_its_local_derivative_not_an_equation_with_itself(lang: str) -> None:
+    """p = a * 3: the one path is one edge, so the product line is dp/da = 3, never dp/da = dp/da."""
+    a = Value(2.0, label="a")
+    p = a * 3
+    p.label = "p"
+    lines = explain(p, a, lang=lang).splitlines()
+    assert "  dp/da = 3" in lines
+    assert not any("dp/da = dp/da" in line for line in lines)
+    assert ("a single edge" if lang == "en" else "矢印がじかにつないで") in "\n".join(lines)
+    y = p.tanh()
+    y.label = "y"
+    assert "  dy/da = dy/dp * dp/da = " in explain(y, a, lang=lang)  # two edges: the product
+
+
 def test_no_path_means_zero() -> None:
     """A node the output does not depend on gets derivative 0, said in words."""
     a, z = Value(1.0, label="a"), Value(2.0, label="z")
