@@ -408,13 +408,77 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "en": "Step through the forward and backward pass (next, previous, play, arrow keys):",
         "ja": "順伝播と逆伝播を1ステップずつ見られます(次へ・前へ・再生・矢印キー):",
     },
+    # ------------------------------------------------------------------
+    # What a compiled program runs: describe(), describe(steps=True), plan().
+    # Shapes and products, (K x B) = (J x K)^T @ (J x B), are the same in every language.
+    # ------------------------------------------------------------------
+    "plan_describe": {
+        "en": (
+            "BatchProgram: {nodes} nodes per sample in {levels} levels, run as {steps} grouped "
+            "{where} steps ({products}); {parameters} parameters; inputs of width {widths}; "
+            "batch loss = {reduction} over samples"
+        ),
+        "ja": (
+            "BatchProgram: 1サンプルあたり {nodes} ノード、{levels} レベルを、{where} の"
+            "グループごとのステップ {steps} 個で実行します({products})。パラメータは {parameters} 個、"
+            "入力の幅は {widths}、バッチの損失はサンプルについての {reduction} です。"
+        ),
+    },
+    "plan_product": {"en": "{count} matrix product", "ja": "行列積 {count} 個"},
+    "plan_products": {"en": "{count} matrix products", "ja": "行列積 {count} 個"},
+    "plan_node": {"en": "{count} node", "ja": "{count} ノード"},
+    "plan_nodes": {"en": "{count} nodes", "ja": "{count} ノード"},
+    "plan_label": {"en": "step {number}: {what} ({nodes})", "ja": "ステップ {number}: {what} ({nodes})"},
+    "plan_step": {
+        "en": "step {number} (level {level}): {what} -> {shape}",
+        "ja": "ステップ {number} (レベル {level}): {what} -> {shape}",
+    },
+    "plan_forward": {"en": "forward:", "ja": "順伝播:"},
+    "plan_backward": {"en": "backward:", "ja": "逆伝播:"},
+    "plan_operation": {"en": "{operation} of {nodes}", "ja": "{nodes}の {operation}"},
+    "plan_fused": {
+        "en": "{what}, fused with {count} mul nodes",
+        "ja": "{what}、mul ノード {count} 個と融合",
+    },
+    "plan_einsum": {
+        "en": "{out} = sum over the first axis of {a} * {b} (np.einsum)",
+        "ja": "{out} = {a} * {b} を最初の軸について足したもの (np.einsum)",
+    },
+    "plan_einsum_back": {
+        "en": "{into} += {other} * upstream {out} (np.einsum)",
+        "ja": "{into} += {other} * 上流の勾配 {out} (np.einsum)",
+    },
+    "plan_block_sum": {
+        "en": "sum over the first axis of {block}",
+        "ja": "{block} を最初の軸について足したもの",
+    },
+    "plan_block_back": {
+        "en": "{block} += upstream {upstream}, the same for every term",
+        "ja": "{block} += 上流の勾配 {upstream} (どの項にも同じもの)",
+    },
+    "plan_upstream": {"en": "upstream {shape}", "ja": "上流の勾配 {shape}"},
+    "plan_local_upstream": {
+        "en": "local derivative * upstream {shape}",
+        "ja": "局所的な微分 * 上流の勾配 {shape}",
+    },
+    "plan_into": {"en": "{shape} += {what}", "ja": "{shape} += {what}"},
+    "plan_into_summed": {
+        "en": "{shape} += {what}, summed over B",
+        "ja": "{shape} += {what} を B について足したもの",
+    },
+    "plan_elementwise": {"en": "{out} = {call}, elementwise", "ja": "{out} = {call}、要素ごと"},
+    "plan_gathered": {"en": "{shape} gathered", "ja": "{shape} (添字で集めたもの)"},
+    "plan_each_input": {
+        "en": "{text} (for each of {count} inputs)",
+        "ja": "{text} (入力 {count} 個のそれぞれについて)",
+    },
 }
 
 #: Messages with no words of their own (only placeholders, symbols and code), the same in
 #: every language by design; every other entry must differ between languages.
 LANGUAGE_NEUTRAL = frozenset({
     "trace_update", "step_update", "step_update_more", "forward_computed", "done_leaf",
-    "unknown",
+    "unknown", "plan_into",
 })
 
 

@@ -242,6 +242,58 @@ def test_demo_prints_the_same_numbers_in_both_languages(capsys: pytest.CaptureFi
     assert len(numbers(english)) > 60
 
 
+_SHAPE = re.compile(r"\((?:\d+|B)(?: x (?:\d+|B))*\)")
+
+
+def compiled_programs() -> list[Any]:
+    """A 3-4-2 MLP (two matrix products, bias, tanh, a two-input loss) and an einsum-shaped pair."""
+    from autograd_core import compile_batch
+
+    model = nn.MLP(3, [4, 2], activation="tanh", seed=0)
+    mlp = compile_batch(
+        lambda x, t: nn.softmax_cross_entropy(model(x), t), model.parameters(), (3, 2)
+    )
+    w = Value(0.3)
+    pair = compile_batch(lambda x: Value.sum([x[0] * x[1], x[2] * x[3]]) * w, [w], (4,))
+    return [mlp, pair]
+
+
+def test_compiled_description_has_the_same_numbers_and_shapes_in_both_languages() -> None:
+    """describe(steps=True) in ja: every line has the English numbers and the very same shapes
+    and products, e.g. (4 x B) = (3 x 4)^T @ (3 x B) + (4 x 1); only the words are Japanese."""
+    for program in compiled_programs():
+        english = program.describe(steps=True, lang="en")
+        japanese = program.describe(steps=True, lang="ja")
+        same_numbers(english, japanese)
+        for line_en, line_ja in zip(english.splitlines(), japanese.splitlines()):
+            assert _SHAPE.findall(line_en) == _SHAPE.findall(line_ja), (line_en, line_ja)
+            if "^T @" in line_en:
+                assert line_en.split(":", 1)[1].strip() == line_ja.split(":", 1)[1].strip()
+        assert "ステップ 1 (レベル 2)" in japanese and "step" not in japanese
+        assert "順伝播:" in japanese and "forward" not in japanese
+        for step_en, step_ja in zip(program.plan(lang="en"), program.plan(lang="ja"), strict=True):
+            for product_en, product_ja in zip(step_en.products, step_ja.products, strict=True):
+                if product_en.kind == "matmul":  # a product is only shapes: the same text
+                    assert (product_en.forward, product_en.backward) == (
+                        product_ja.forward, product_ja.backward
+                    )
+            assert "." not in step_ja.label and step_ja.label.startswith("ステップ")
+
+
+def test_compiled_description_follows_the_process_wide_setting() -> None:
+    """describe() and plan() speak the setting's language; repr stays English (it is for code)."""
+    program = compiled_programs()[0]
+    english = program.describe()
+    set_language("ja")
+    assert program.describe() == program.describe(lang="ja") != english
+    assert "1サンプルあたり" in program.describe()
+    assert program.plan()[0].label == "ステップ 1: matmul + sum (16 ノード)"
+    assert repr(program) == f"<{english}>"
+    assert program.describe(lang="en") == english
+    with pytest.raises(ValueError, match=r"describe\(\): lang='jp' is not a language"):
+        program.describe(lang="jp")
+
+
 # ----------------------------------------------------------------------------
 # Choosing the language
 # ----------------------------------------------------------------------------

@@ -33,6 +33,8 @@ from autograd_core.compiler.trace import TracedGraph, TraceError, first_differen
 from autograd_core.errors import DomainError
 from autograd_core.grad_mode import no_grad
 from autograd_core.higher_order import gradients
+from autograd_core.languages import resolve_language
+from autograd_core.messages import say
 from autograd_core.value import Value
 
 Array = NDArray[np.float64]
@@ -77,7 +79,7 @@ class BatchProgram:
         self.last_outputs: Array = np.zeros((0, len(graph.outputs)))
         self._runners: dict[int, GroupedRunner] = {}
         self._checked_on_data = False
-        self._plan: list[StepSummary] | None = None
+        self._plans: dict[str, list[StepSummary]] = {}  # by language
 
     # ----- description -----------------------------------------------------------
     @property
@@ -100,27 +102,35 @@ class BatchProgram:
         """How many Values the function returned."""
         return len(self.graph.outputs)
 
-    def describe(self, steps: bool = False) -> str:
+    def describe(self, steps: bool = False, lang: str | None = None) -> str:
         """One line: how many nodes became how many steps, and where they run.
 
         Args:
             steps: Add every step below it (see :meth:`plan`): the operation,
                 the shapes it reads and writes (``B`` = samples in the batch)
                 and what it computes on the way back.
+            lang: ``"en"`` or ``"ja"`` (日本語); ``None``: the current setting
+                (:func:`~autograd_core.languages.get_language`). The numbers and
+                shapes are the same in every language.
+
+        Raises:
+            ValueError: ``lang`` is not a known language.
         """
+        lang = resolve_language(lang, "describe")
         where = "NumPy" if self.backend.name == "numpy" else f"torch ({self.backend.device})"
         products = self.matrix_product_count
-        line = (
-            f"BatchProgram: {self.node_count} nodes per sample in "
-            f"{self.schedule.level_count} levels, run as {self.step_count} grouped "
-            f"{where} steps ({products} matrix product{'s' * (products != 1)}); "
-            f"{len(self.parameters)} parameters; inputs of width "
-            f"{', '.join(str(w) for w in self.input_widths)}; batch loss = "
-            f"{self.reduction} over samples"
+        line = say(
+            "plan_describe", lang,
+            nodes=self.node_count, levels=self.schedule.level_count, steps=self.step_count,
+            where=where,
+            products=say("plan_product" if products == 1 else "plan_products", lang, count=products),
+            parameters=len(self.parameters),
+            widths=", ".join(str(w) for w in self.input_widths),
+            reduction=self.reduction,
         )
-        return f"{line}\n{format_steps(self.plan())}" if steps else line
+        return f"{line}\n{format_steps(self.plan(lang))}" if steps else line
 
-    def plan(self) -> list[StepSummary]:
+    def plan(self, lang: str | None = None) -> list[StepSummary]:
         """The steps the program runs, in forward order, with their shapes.
 
         Each :class:`~autograd_core.compiler.summary.StepSummary` names the
@@ -132,12 +142,22 @@ class BatchProgram:
         over the batch) and ``(J x B) = (J x K) @ (K x B)`` (the inputs'
         gradient). Describing costs about as much as preparing one batch size;
         running batches is unaffected.
-        """
-        if self._plan is None:
-            self._plan = summarise(self.schedule)
-        return list(self._plan)
 
-    def step_groups(self, outputs: Value | Sequence[Value]) -> dict[Value, str]:
+        Args:
+            lang: The language of the steps' words (``"en"``, ``"ja"``; ``None``:
+                the current setting). Shapes and products do not change.
+
+        Raises:
+            ValueError: ``lang`` is not a known language.
+        """
+        lang = resolve_language(lang, "plan")
+        if lang not in self._plans:
+            self._plans[lang] = summarise(self.schedule, lang)
+        return list(self._plans[lang])
+
+    def step_groups(
+        self, outputs: Value | Sequence[Value], lang: str | None = None
+    ) -> dict[Value, str]:
         """Each node of a plain-engine graph of one sample, mapped to the step that computes it.
 
         Build one sample's graph with the same function (``loss = function(x, t)``
@@ -148,15 +168,18 @@ class BatchProgram:
 
         Args:
             outputs: What the function returns for that sample (a Value or the list).
+            lang: The language of the labels (``ステップ 1: matmul + sum (8 ノード)``);
+                ``None``: the current setting.
 
         Raises:
             ValueError: That graph is not the compiled one (another model or
-                function): its size or an operation differs.
+                function): its size or an operation differs; or ``lang`` is unknown.
         """
-        return step_groups(self.graph, self.schedule, self.plan(), outputs)
+        lang = resolve_language(lang, "step_groups")
+        return step_groups(self.graph, self.schedule, self.plan(lang), outputs)
 
     def __repr__(self) -> str:
-        return f"<{self.describe()}>"
+        return f"<{self.describe(lang='en')}>"  # a repr is for code: English whatever the setting
 
     # ----- checks ----------------------------------------------------------------
     def check_parameters(self, parameters: Sequence[Value]) -> None:

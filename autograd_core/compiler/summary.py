@@ -16,7 +16,9 @@ two (see :class:`MatrixProduct`)::
     backward:  (J x K) = (J x B) @ (K x B)^T      dW = X^T dU (summed over the batch)
                (J x B) = (J x K) @ (K x B)        dX = dU W^T (transposed)
 
-This is only a description: nothing here is on the path a batch runs.
+This is only a description: nothing here is on the path a batch runs. The
+words come from the message catalogue (:mod:`autograd_core.messages`), in the
+language asked for; the shapes and products are the same in every language.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from typing import Any, Literal
 from autograd_core.compiler.program import GroupedRunner, _Contraction, _RowStep, _SumStep
 from autograd_core.compiler.schedule import TAKE, UNIFORM, Schedule
 from autograd_core.compiler.trace import TracedGraph, _merged_order
+from autograd_core.messages import say
 from autograd_core.value import Value
+from autograd_core.wording import display_width, pad
 
 #: The batch size the description is laid out for: any number > 1 keeps the
 #: sample axis apart from the axes of length 1 (it is shown as ``B``).
@@ -96,6 +100,8 @@ class StepSummary:
         forward: How it runs forward, with shapes.
         backward: What it computes on the way back, one entry per input that
             needs a gradient (empty when none does).
+        lang: The language of its words (``"en"``, ``"ja"``): of ``forward``,
+            ``backward``, :attr:`label` and ``str()``.
     """
 
     number: int
@@ -107,32 +113,49 @@ class StepSummary:
     products: tuple[MatrixProduct, ...]
     forward: str
     backward: tuple[str, ...]
+    lang: str = "en"
 
     @property
     def label(self) -> str:
-        """A short name for the step, e.g. ``step 1: matmul + sum (8 nodes)``.
+        """A short name for the step, e.g. ``step 1: matmul + sum (8 nodes)``
+        (``ステップ 1: matmul + sum (8 ノード)`` in Japanese).
 
         It has no dots, so it can name a box of ``draw_graph(groups=...)``.
         """
         what = "matmul + sum" if self.products else self.operation
-        return f"step {self.number}: {what} ({self.nodes} node{'s' * (self.nodes != 1)})"
+        return say(
+            "plan_label", self.lang, number=self.number, what=what,
+            nodes=_node_count(self.nodes, self.lang),
+        )
 
     def __str__(self) -> str:
+        forward, backward = say("plan_forward", self.lang), say("plan_backward", self.lang)
+        width = max(display_width(forward), display_width(backward)) + 1
         lines = [
-            f"step {self.number} (level {self.level}): {self._what()} -> "
-            f"{_matrix(self.output_rows, 'B' if self.batched else 1)}",
-            f"    forward:  {self.forward}",
+            say(
+                "plan_step", self.lang, number=self.number, level=self.level, what=self._what(),
+                shape=_matrix(self.output_rows, "B" if self.batched else 1),
+            ),
+            f"    {pad(forward, width)}{self.forward}",
         ]
         lines += [
-            f"    {'backward:' if i == 0 else '':9} {text}" for i, text in enumerate(self.backward)
+            f"    {pad(backward if i == 0 else '', width)}{text}" for i, text in enumerate(self.backward)
         ]
         return "\n".join(lines)
 
     def _what(self) -> str:
-        what = f"{self.operation} of {self.output_rows} node{'s' * (self.output_rows != 1)}"
+        what = say(
+            "plan_operation", self.lang, operation=self.operation,
+            nodes=_node_count(self.output_rows, self.lang),
+        )
         if not self.products:
             return what
-        return f"{what}, fused with {sum(p.nodes for p in self.products)} mul nodes"
+        return say("plan_fused", self.lang, what=what, count=sum(p.nodes for p in self.products))
+
+
+def _node_count(count: int, lang: str) -> str:
+    """``1 node``, ``8 nodes`` (``8 ノード``)."""
+    return say("plan_node" if count == 1 else "plan_nodes", lang, count=count)
 
 
 def _runs(texts: Sequence[str]) -> list[tuple[str, int]]:
@@ -154,21 +177,24 @@ def _inputs_text(shapes: Sequence[str]) -> str:
     return ", ".join(parts)
 
 
-def _counted(texts: Sequence[str]) -> list[str]:
+def _counted(texts: Sequence[str], lang: str) -> list[str]:
     """Backward lines, a run of equal ones written once: ``... (for each of 20 inputs)``."""
-    return [text if count == 1 else f"{text} (for each of {count} inputs)" for text, count in _runs(texts)]
+    return [
+        text if count == 1 else say("plan_each_input", lang, text=text, count=count)
+        for text, count in _runs(texts)
+    ]
 
 
-def _argument_shapes(bound: _RowStep) -> list[str]:
+def _argument_shapes(bound: _RowStep, lang: str) -> list[str]:
     """The shape of every array input of a step, as the row sees it."""
     shapes = []
     for access, argument in zip(bound.step.inputs, bound.arguments):
         text = _dims(argument.shape, access.store != UNIFORM)
-        shapes.append(text + (" gathered" if access.pattern == TAKE else ""))
+        shapes.append(say("plan_gathered", lang, shape=text) if access.pattern == TAKE else text)
     return shapes
 
 
-def _into(bound: _RowStep, slots: Sequence[int], what: str) -> list[str]:
+def _into(bound: _RowStep, slots: Sequence[int], what: str, lang: str) -> list[str]:
     """Where the gradient of each input slot that needs one goes, and how."""
     texts = []
     batched_step = bound.step.store != UNIFORM
@@ -177,12 +203,12 @@ def _into(bound: _RowStep, slots: Sequence[int], what: str) -> list[str]:
         if not access.needs_grad:
             continue
         shape = _dims(bound.arguments[slot].shape, access.store != UNIFORM)
-        summed = ", summed over B" if batched_step and access.store == UNIFORM else ""
-        texts.append(f"{shape} += {what}{summed}")
+        summed = batched_step and access.store == UNIFORM
+        texts.append(say("plan_into_summed" if summed else "plan_into", lang, shape=shape, what=what))
     return texts
 
 
-def _product(contraction: _Contraction, J: int, K: int, mul_nodes: int) -> MatrixProduct:
+def _product(contraction: _Contraction, J: int, K: int, mul_nodes: int, lang: str) -> MatrixProduct:
     """Describe one fused mul -> sum pair as the runner binds it."""
     a, b = contraction.a, contraction.b
     inputs = contraction.inner.step.inputs
@@ -205,17 +231,17 @@ def _product(contraction: _Contraction, J: int, K: int, mul_nodes: int) -> Matri
     else:
         kind = "einsum"
         a_text, b_text = _dims(a.shape, a_batched), _dims(b.shape, b_batched)
-        forward = f"{out} = sum over the first axis of {a_text} * {b_text} (np.einsum)"
+        forward = say("plan_einsum", lang, out=out, a=a_text, b=b_text)
         if put_a is not None:
-            backward.append(f"{a_text} += {b_text} * upstream {out} (np.einsum)")
+            backward.append(say("plan_einsum_back", lang, into=a_text, other=b_text, out=out))
         if put_b is not None:
-            backward.append(f"{b_text} += {a_text} * upstream {out} (np.einsum)")
+            backward.append(say("plan_einsum_back", lang, into=b_text, other=a_text, out=out))
     return MatrixProduct(kind, int(J), int(K), batched, forward, tuple(backward), mul_nodes)
 
 
-def _sum_summary(bound: _SumStep) -> tuple[tuple[MatrixProduct, ...], str, list[str]]:
+def _sum_summary(bound: _SumStep, lang: str) -> tuple[tuple[MatrixProduct, ...], str, list[str]]:
     """The products, forward text and backward texts of an n-ary ``sum`` step."""
-    shapes = _argument_shapes(bound)
+    shapes = _argument_shapes(bound, lang)
     products: list[MatrixProduct] = []
     terms: list[str] = []
     backward: list[str] = []
@@ -223,27 +249,28 @@ def _sum_summary(bound: _SumStep) -> tuple[tuple[MatrixProduct, ...], str, list[
     mul_sizes = {a: mul.size for a, _, mul in bound.step.fused_blocks}
     for slot, end, what in bound.parts:
         if isinstance(what, _Contraction):
-            product = _product(what, end - slot, bound.step.size, mul_sizes[slot])
+            product = _product(what, end - slot, bound.step.size, mul_sizes[slot], lang)
             products.append(product)
             terms.append(product.forward.split(" = ", 1)[1])
             backward += product.backward
         elif what is not None:
             block = _dims(what.shape, bound.step.inputs[slot].store != UNIFORM)
-            terms.append(f"sum over the first axis of {block}")
+            terms.append(say("plan_block_sum", lang, block=block))
             if bound.step.inputs[slot].needs_grad:
-                backward.append(f"{block} += upstream {upstream}, the same for every term")
+                backward.append(say("plan_block_back", lang, block=block, upstream=upstream))
         else:
             terms.append(shapes[slot])
-            backward += _into(bound, [slot], f"upstream {upstream}")
+            backward += _into(bound, [slot], say("plan_upstream", lang, shape=upstream), lang)
     forward = f"{upstream} = " + " + ".join(terms)
     return tuple(products), forward, backward
 
 
-def summarise(schedule: Schedule) -> list[StepSummary]:
+def summarise(schedule: Schedule, lang: str = "en") -> list[StepSummary]:
     """Every step a program built from ``schedule`` runs, in forward order.
 
     The steps are laid out as the runner binds them (for a batch of two; the
-    sample axis is shown as ``B``), so the description is what runs.
+    sample axis is shown as ``B``), so the description is what runs. ``lang``
+    (a checked code) is the language of the words; the shapes do not change.
     """
     runner = GroupedRunner(schedule, _WIDTH)
     backward_steps = {id(bound) for bound in runner.backward_steps}
@@ -252,14 +279,19 @@ def summarise(schedule: Schedule) -> list[StepSummary]:
         step = bound.step
         gets_gradient = id(bound) in backward_steps
         if isinstance(bound, _SumStep):
-            products, forward, backward = _sum_summary(bound)
+            products, forward, backward = _sum_summary(bound, lang)
         else:
             products = ()
-            shapes = _argument_shapes(bound)
+            shapes = _argument_shapes(bound, lang)
             constant = "" if step.constant is None else f", {step.constant:g}"
             out = _dims(bound.eval_shape, step.store != UNIFORM)
-            forward = f"{out} = {step.row.name}({_inputs_text(shapes)}{constant}), elementwise"
-            backward = _into(bound, range(len(step.inputs)), f"local derivative * upstream {out}")
+            forward = say(
+                "plan_elementwise", lang, out=out,
+                call=f"{step.row.name}({_inputs_text(shapes)}{constant})",
+            )
+            backward = _into(
+                bound, range(len(step.inputs)), say("plan_local_upstream", lang, shape=out), lang
+            )
         summaries.append(
             StepSummary(
                 number=number,
@@ -270,7 +302,8 @@ def summarise(schedule: Schedule) -> list[StepSummary]:
                 batched=step.store != UNIFORM,
                 products=products,
                 forward=forward,
-                backward=tuple(_counted(backward)) if gets_gradient else (),
+                backward=tuple(_counted(backward, lang)) if gets_gradient else (),
+                lang=lang,
             )
         )
     return summaries
