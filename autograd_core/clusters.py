@@ -51,11 +51,17 @@ def _common_cluster(clusters: list[str], known: Iterable[str]) -> str:
     return best
 
 
-def parameter_names(model: ModuleLike) -> dict[Value, str]:
+def parameter_names(model: ModuleLike, *, full: bool = False) -> dict[Value, str]:
     """Each parameter's name inside the module that owns it: ``weights.1``, ``bias``.
 
-    Diagrams show it on parameters that have no label of their own.
+    Diagrams show it on parameters that have no label of their own: inside
+    the box of its neuron it is unambiguous. Text outside the picture (the
+    step-through's captions, explanations) needs ``full=True``: the name
+    ``model.named_parameters()`` gives, ``layers.0.neurons.1.weights.0``,
+    which no other parameter shares (every neuron has a ``weights.0``).
     """
+    if full:
+        return {parameter: name for name, parameter in model.named_parameters()}
     module_paths = [path for path, _ in model.named_modules() if path]
     names = {}
     for name, parameter in model.named_parameters():

@@ -22,7 +22,7 @@ puts in ``.grad`` when every gradient starts at 0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from autograd_core.graph import topological_order
@@ -295,7 +295,12 @@ def _local_derivative_lines(names: dict[Value, str], rule: ChainRule, lang: str)
 
 
 def explain(
-    root: Value, wrt: Value, *, max_paths: int = DEFAULT_MAX_PATHS, lang: str | None = None
+    root: Value,
+    wrt: Value,
+    *,
+    max_paths: int = DEFAULT_MAX_PATHS,
+    lang: str | None = None,
+    names: Mapping[Value, str] | None = None,
 ) -> str:
     """Walk the chain rule from ``root`` back to ``wrt``, in words and numbers.
 
@@ -321,6 +326,10 @@ def explain(
         lang: ``"en"`` or ``"ja"`` (日本語); ``None``: the current setting
             (:func:`~autograd_core.languages.get_language`). The numbers are
             the same in every language.
+        names: Names for some nodes, used instead of their labels or
+            ``<op>#<i>``, e.g. a model's parameter names
+            ``{p: name for name, p in model.named_parameters()}`` (what
+            ``step_through(loss, model=model)`` passes).
 
     Returns:
         The explanation, several lines of text.
@@ -332,10 +341,11 @@ def explain(
     lang = resolve_language(lang, "explain")
     rule = chain_rule(root, wrt, max_paths=max_paths)
     order = topological_order(root)
-    names = dict(zip(order, node_names(order)))
-    if wrt not in names:
-        names[wrt] = wrt.label or "wrt"
-    y, x = names[root], names[wrt]
+    given = names or {}
+    shown = {node: given.get(node, name) for node, name in zip(order, node_names(order))}
+    if wrt not in shown:
+        shown[wrt] = given.get(wrt) or wrt.label or "wrt"
+    y, x = shown[root], shown[wrt]
     words = {"y": y, "x": x, "dy": derivative_name(y), "dx": derivative_name(x)}
     total = format_number(rule.backprop)
     lines = [say("explain_heading", lang, **words)]
@@ -354,7 +364,7 @@ def explain(
         return "\n".join(lines)
 
     lines.append(say("explain_locals", lang))
-    lines.extend(_local_derivative_lines(names, rule, lang))
+    lines.extend(_local_derivative_lines(shown, rule, lang))
     if rule.path_count == 1 and len(rule.paths[0].steps) == 1:
         lines.append(say("explain_one_edge", lang, **words))
     elif rule.path_count == 1:
@@ -362,7 +372,7 @@ def explain(
     else:
         lines.append(say("explain_paths", lang, count=rule.path_count, **words))
     for number, path in enumerate(rule.paths, start=1):
-        lines.extend(_path_lines(names, rule, path, number, lang))
+        lines.extend(_path_lines(shown, rule, path, number, lang))
     path_sum = rule.sum_over_paths
     if rule.path_count > 1:
         terms = _shorten([format_number(path.product) for path in rule.paths], " + ", lang)

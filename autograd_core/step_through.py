@@ -104,8 +104,12 @@ class Frame:
 
 
 def _frames(facts: GraphFacts, precision: int, lang: str) -> list[Frame]:
-    """The frames of the forward pass, then of the backward pass, worded in ``lang``."""
-    order, names, index = facts.order, facts.names, facts.index
+    """The frames of the forward pass, then of the backward pass, worded in ``lang``.
+
+    Nodes are called by their unique names: in a network every neuron has a
+    ``weights.0``, so captions say ``layers.0.neurons.1.weights.0``.
+    """
+    order, names, index = facts.order, facts.unique_names, facts.index
     root = facts.root
     number = functools.partial(diagram_number, precision=precision)
     operations = sum(1 for node in order if node.parents)
@@ -252,7 +256,9 @@ class StepThrough:
 
     Attributes:
         frames: Every frame, in order (see :class:`Frame`).
-        names: The name of each node, in topological order.
+        names: The name of each node, in topological order, as the captions
+            and explanations write it (a model's parameters by their full
+            name, ``layers.0.neurons.1.weights.0``).
         lang: The language of the captions and controls (``"en"`` or ``"ja"``).
     """
 
@@ -264,7 +270,7 @@ class StepThrough:
         self.lang = lang
         self._facts = facts
         self.frames = frames
-        self.names = list(facts.names)
+        self.names = list(facts.unique_names)
         self._svg = svg
         self._explanations = explanations
         self._neurons = neurons
@@ -522,8 +528,9 @@ def step_through(
     )
     svg = render_svg(diagram).decode("utf-8")
     svg = svg[svg.index("<svg"):]
+    shown = dict(zip(facts.order, facts.unique_names))
     explanations = {
-        i: explain(root, node, max_paths=max_paths, lang=lang)
+        i: explain(root, node, max_paths=max_paths, lang=lang, names=shown)
         for i, node in enumerate(facts.order)
     }
     children, numbers = cluster_tree(facts.clusters, facts.titles)

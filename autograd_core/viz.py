@@ -33,7 +33,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,6 +194,10 @@ class GraphFacts:
             parameter's name in its module, or ``op#i``).
         clusters: The cluster path of each node ("" for none).
         titles: A title for every cluster path.
+        unique_names: The name of each node in text outside the picture
+            (captions, explanations): a model parameter's full name,
+            ``layers.0.neurons.1.weights.0`` (the box's ``weights.0`` is
+            only unique inside its neuron's box); otherwise as ``names``.
     """
 
     root: Value
@@ -201,6 +205,11 @@ class GraphFacts:
     names: list[str]
     clusters: list[str]
     titles: dict[str, str]
+    unique_names: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.unique_names:
+            object.__setattr__(self, "unique_names", list(self.names))
 
     @functools.cached_property
     def index(self) -> dict[Value, int]:
@@ -234,15 +243,19 @@ def describe_graph(
             f"neuron's output, as root) or raise the limit: {function}(root, "
             f"max_nodes={len(order)})."
         )
-    names = node_names(order)
+    names = unique_names = node_names(order)
     if model is not None:
-        short_names = parameter_names(model)
+        short_names, full_names = parameter_names(model), parameter_names(model, full=True)
         names = [
             short_names.get(node, name) if not node.label else name
             for node, name in zip(order, names)
         ]
+        unique_names = [
+            full_names.get(node, name) if not node.label else name
+            for node, name in zip(order, unique_names)
+        ]
     clusters, titles = assign_clusters(order, model, groups)
-    return GraphFacts(root, order, names, clusters, titles)
+    return GraphFacts(root, order, names, clusters, titles, unique_names)
 
 
 # ----------------------------------------------------------------------------

@@ -39,13 +39,15 @@ def pad(text: str, width: int, align: str = "<") -> str:
     return text + gap if align == "<" else gap + text
 
 
-#: A name written after ``d`` in d(out)/d(in) as it is: letters, digits, ``_``, ``#``, ``.``, ``[]``.
-_PLAIN_NAME = re.compile(r"[^\s()+\-*/=]+")
+#: A name written after ``d`` in d(out)/d(in) as it is: letters, digits, ``_``, ``#``, ``[]``.
+_PLAIN_NAME = re.compile(r"[^\s()+\-*/=.]+")
 
 
 def derivative_name(name: str) -> str:
     """A node's name as it stands in ``d{y}/d{x}``: ``L`` stays ``L``, a name with a space
-    or an operator is bracketed, ``d(2乗 L)/d(引き算 D)``, so the notation stays unambiguous."""
+    or an operator is bracketed, ``d(2乗 L)/d(引き算 D)``, so the notation stays unambiguous;
+    so is a dotted parameter name, ``dloss/d(layers.0.neurons.1.weights.0)``, which would
+    otherwise read as ``dlayers`` followed by more."""
     return name if _PLAIN_NAME.fullmatch(name) else f"({name})"
 
 

@@ -142,6 +142,34 @@ def test_a_neuron_model_has_foldable_neurons() -> None:
         assert grads[i] == node.grad
 
 
+def test_a_models_parameters_are_named_uniquely_in_captions_and_explanations() -> None:
+    """Every neuron has a weights.0: captions, the last frame's list and the explanations use
+    the full name from named_parameters() (each once in the list); a box keeps its short
+    name, unambiguous inside its neuron's box."""
+    model = nn.MLP(2, [2, 1], seed=3)
+    loss = (model([0.5, -1.5])[0] - 1.0).square()
+    loss.label = "loss"
+    steps = step_through(loss, model=model, collapse_above=None)
+    full = {parameter: name for name, parameter in model.named_parameters()}
+    order = topological_order(loss)
+    assert len(set(steps.names)) == len(steps.names)
+    for i, node in enumerate(order):
+        if node in full:
+            assert steps.names[i] == full[node]
+    updated = [CAPTION.match(f.caption).group(1) for f in steps.frames if f.step is not None]
+    assert {name for name in updated if "weights" in name or "bias" in name} == set(full.values())
+    listed = re.findall(r"(\S+)\.grad = ", steps.frames[-1].caption)
+    assert len(listed) == len(set(listed)) and "layers.0.neurons.1.weights.0" in listed
+    payload = steps.payload()
+    first_weight = next(i for i, node in enumerate(order) if node in full)
+    explanation = payload["explanations"][str(first_weight)]
+    assert explanation.startswith(f"How loss depends on {full[order[first_weight]]}:")
+    assert f"dloss/d({full[order[first_weight]]})" in explanation
+    assert payload["nodes"][first_weight]["name"] == full[order[first_weight]]
+    short = re.findall(r">(weights\.\d|bias)</text>", payload["svg"])
+    assert sorted(set(short)) == ["bias", "weights.0", "weights.1"] and len(short) == len(full)
+
+
 def test_page_is_one_self_contained_file(tmp_path: Path) -> None:
     """save_html writes one file with its script, style and data inlined: no src=,
     no <link>, no URL but the SVG namespaces."""

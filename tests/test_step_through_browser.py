@@ -4,6 +4,7 @@ a click on a leaf explains it; and diagram labels fit their boxes."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,39 @@ def test_a_network_folds_its_neurons_and_ends_with_the_engines_grads(
     assert page.locator("g.agc-neuron:not(.agc-hidden)").count() == 3
     page.click(".agc-fold-all")
     assert page.get_attribute(".agc-step", "data-view") == "folded"
+    only_local(page)
+
+
+def test_a_networks_captions_and_chain_rule_name_each_parameter_once(
+    page: Any, tmp_path: Path  # noqa: F811
+) -> None:
+    """In the open 2-2-1 network, a weight's box reads weights.0 inside its neuron's box; the
+    caption and the chain-rule panel call it by its full name; the last caption lists each
+    parameter once."""
+    model = nn.MLP(2, [2, 1], seed=0)
+    loss = (model([1.0, -2.0])[0] - 1.0).square()
+    loss.label = "loss"
+    steps = step_through(loss, model=model, collapse_above=None)
+    page.goto(steps.save_html(tmp_path / "network_names.html").as_uri())
+    full = {parameter: name for name, parameter in model.named_parameters()}
+    order = topological_order(loss)
+    target = next(
+        i for i, node in enumerate(order) if full.get(node) == "layers.0.neurons.1.weights.0"
+    )
+    assert box_texts(page, target)[0] == "weights.0"
+    update = next(k for k, f in enumerate(steps.frames) if f.step is not None and f.parent == target)
+    page.fill(".agc-slider", str(update))
+    caption = page.text_content(".agc-caption-main")
+    assert caption.startswith("layers.0.neurons.1.weights.0.grad += "), caption
+    keep(page, tmp_path, "step_through_network_unique_names.png", ".agc-step")
+    page.focus(".agc-step")
+    page.keyboard.press("End")
+    listed = re.findall(r"(\S+)\.grad = ", page.text_content(".agc-caption-main") or "")
+    assert listed and len(listed) == len(set(listed)), listed
+    page.click(f'g.node:has(> title:text-is("v{target}"))')
+    assert page.inner_text(".agc-explain-title") == "Chain rule for layers.0.neurons.1.weights.0"
+    assert "dloss/d(layers.0.neurons.1.weights.0)" in page.inner_text(".agc-explain-text")
+    keep(page, tmp_path, "step_through_network_unique_explain.png")
     only_local(page)
 
 
