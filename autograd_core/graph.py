@@ -59,11 +59,22 @@ def topological_order(root: Value) -> list[Value]:
                     if parent not in visited:
                         push(parent)
                 continue
-            push(node)
-            push(_EMIT_NEXT)
             second = node._b
-            if second is not None and second not in visited:
+            if first in visited:
+                if second is None or second in visited:
+                    # Both parents are emitted already (a visited node that is
+                    # not yet emitted would be its own ancestor: a cycle), so
+                    # the node can go now, with no marker. In a training step
+                    # this is most nodes: their inputs are shared.
+                    emit(node)
+                    continue
+                push(node)
+                push(_EMIT_NEXT)
                 push(second)
-            if first not in visited:
+            else:
+                push(node)
+                push(_EMIT_NEXT)
+                if second is not None and second not in visited:
+                    push(second)
                 push(first)
     return order
