@@ -119,6 +119,17 @@ def test_a_single_edge_is_its_local_derivative_not_an_equation_with_itself(lang:
     assert "  dy/da = dy/dp * dp/da = " in explain(y, a, lang=lang)  # two edges: the product
 
 
+def test_names_given_replace_the_generated_ones_but_not_the_numbers() -> None:
+    """names= calls an unlabelled node by the name given (bracketed when dotted), the rest as before."""
+    w, x = Value(2.0), Value(5.0, label="x")
+    y = w * x
+    y.label = "y"
+    plain, named = explain(y, w), explain(y, w, names={w: "layer.weights.0"})
+    assert "dy/d(layer.weights.0) = x = 5" in named and "How y depends on layer.weights.0" in named
+    expected = plain.replace("/dleaf#0", "/d(layer.weights.0)").replace("leaf#0", "layer.weights.0")
+    assert named == expected
+
+
 def test_no_path_means_zero() -> None:
     """A node the output does not depend on gets derivative 0, said in words."""
     a, z = Value(1.0, label="a"), Value(2.0, label="z")
