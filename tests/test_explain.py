@@ -4,11 +4,9 @@ and their totals agree with backward() and with finite differences."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from autograd_core import Value, explain, numerical_grad, scalar_math, trace_backward
 from autograd_core.demo import build_seed_graph
@@ -23,28 +21,8 @@ from autograd_core.explain import (
 )
 from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS
+from graph_strategies import random_graphs
 
-SAFE_OPS = ["add", "sub", "mul", "tanh", "sigmoid", "square", "sum", "neg", "relu"]
-
-
-@st.composite
-def random_graphs(draw: Any) -> tuple[list[Value], Value]:
-    """2-4 leaves and 1-8 operations on random earlier nodes: (leaves, root)."""
-    leaves = [Value(draw(st.floats(-2, 2)), label=f"x{i}") for i in range(draw(st.integers(2, 4)))]
-    nodes = list(leaves)
-    for _ in range(draw(st.integers(1, 8))):
-        op = draw(st.sampled_from(SAFE_OPS))
-        pick = st.sampled_from(nodes)
-        if op in ("add", "sub", "mul"):
-            a, b = draw(pick), draw(pick)
-            nodes.append(a + b if op == "add" else a - b if op == "sub" else a * b)
-        elif op == "sum":
-            nodes.append(Value.sum(draw(st.lists(pick, min_size=1, max_size=3))))
-        elif op == "neg":
-            nodes.append(-draw(pick))
-        else:
-            nodes.append(getattr(draw(pick), op)())
-    return leaves, nodes[-1]
 
 
 # ----------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import nn
 from autograd_core import Value, explain, gradcheck, in_language, set_language, trace_backward
@@ -19,6 +18,7 @@ from autograd_core import demo, languages
 from autograd_core.graph import topological_order
 from autograd_core.languages import LANGUAGES
 from autograd_core.messages import LANGUAGE_NEUTRAL, MESSAGES, say
+from graph_strategies import random_roots
 
 PACKAGE = Path(__file__).resolve().parent.parent / "autograd_core"
 
@@ -177,25 +177,8 @@ def test_explain_and_trace_print_the_same_numbers_in_both_languages(name: str) -
         assert english != japanese
 
 
-@st.composite
-def random_graphs(draw: Any) -> Value:
-    """2-3 leaves and 1-6 operations on random earlier nodes, some of them unlabelled."""
-    nodes = [Value(draw(st.floats(-2, 2, allow_nan=False)), label=f"x{i}") for i in range(draw(st.integers(2, 3)))]
-    for _ in range(draw(st.integers(1, 6))):
-        op = draw(st.sampled_from(["add", "sub", "mul", "tanh", "square", "sum"]))
-        pick = st.sampled_from(nodes)
-        if op in ("add", "sub", "mul"):
-            a, b = draw(pick), draw(pick)
-            nodes.append(a + b if op == "add" else a - b if op == "sub" else a * b)
-        elif op == "sum":
-            nodes.append(Value.sum(draw(st.lists(pick, min_size=1, max_size=3))))
-        else:
-            nodes.append(getattr(draw(pick), op)())
-    return nodes[-1]
-
-
 @settings(max_examples=40, deadline=None)
-@given(random_graphs())
+@given(random_roots(operations=("add", "sub", "mul", "tanh", "square", "sum"), leaves=(2, 3), steps=(1, 6)))
 def test_random_graphs_print_the_same_numbers_in_both_languages(root: Value) -> None:
     """For any small graph, en and ja explanations and traces agree number for number."""
     for english, japanese in zip(outputs(root, "en"), outputs(root, "ja"), strict=True):

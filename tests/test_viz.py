@@ -14,7 +14,6 @@ from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import nn
 from autograd_core import Value, draw_graph, render, save_graph, viz
@@ -28,6 +27,7 @@ from autograd_core.viz import (
     find_renderer,
     render_source,
 )
+from graph_strategies import random_roots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EDGE_INTO_OP = re.compile(r"^\tv(\d+) -> op(\d+) \[label=(\S+) ", re.MULTILINE)
@@ -157,24 +157,7 @@ def test_bad_arguments_are_refused() -> None:
 settings_fast = settings(max_examples=30, deadline=None)
 
 
-@st.composite
-def small_graphs(draw: Any) -> Value:
-    """A random graph of 2-4 leaves and up to 8 operations (no domain restrictions)."""
-    nodes = [Value(draw(st.floats(-2, 2)), label=f"x{i}") for i in range(draw(st.integers(2, 4)))]
-    for _ in range(draw(st.integers(1, 8))):
-        op = draw(st.sampled_from(["add", "sub", "mul", "tanh", "sigmoid", "square", "sum"]))
-        pick = st.sampled_from(nodes)
-        if op in ("add", "sub", "mul"):
-            a, b = draw(pick), draw(pick)
-            nodes.append(a + b if op == "add" else a - b if op == "sub" else a * b)
-        elif op == "sum":
-            nodes.append(Value.sum(draw(st.lists(pick, min_size=1, max_size=4))))
-        else:
-            nodes.append(getattr(draw(pick), op)())
-    return nodes[-1]
-
-
-@given(small_graphs())
+@given(random_roots(operations=("add", "sub", "mul", "tanh", "sigmoid", "square", "sum")))
 @settings_fast
 def test_every_edge_label_is_the_stored_local_derivative(root: Value) -> None:
     """On random graphs, each edge into an op is labelled with node.local_grads[slot], in slot order."""
