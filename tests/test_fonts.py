@@ -27,7 +27,9 @@ JAPANESE_WORDS = (
 
 def test_font_path_is_an_opentype_file_with_japanese_glyphs() -> None:
     """The file exists, is OpenType, and maps every character of the glossary words."""
-    ttLib = pytest.importorskip("fontTools.ttLib")
+    ttLib = pytest.importorskip(
+        "fontTools.ttLib", reason="needs fontTools (comes with matplotlib): pip install 'autograd-core[dev]'"
+    )
     path = japanese_font_path()
     assert isinstance(path, Path) and path.suffix == ".otf"
     assert path.read_bytes()[:4] == b"OTTO"  # OpenType with CFF outlines
@@ -81,7 +83,7 @@ def test_matplotlib_draws_japanese_with_the_font_and_no_missing_glyphs() -> None
     """After use_japanese_font, Japanese text draws without 'Glyph missing' warnings,
     two different kanji draw differently, and neither looks like the box drawn
     by a font without Japanese glyphs."""
-    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib = pytest.importorskip("matplotlib", reason="pip install 'autograd-core[dev]'")
     import numpy as np
 
     with matplotlib.rc_context():

@@ -69,23 +69,24 @@ def test_the_notebooks_are_committed_with_the_answers_open(notebook: tuple[str, 
     assert namespace["my_w"] is None and namespace["my_kept"] is None
 
 
-def test_weight_decay_step_check(notebook: tuple[str, dict[str, Any]]) -> None:
-    """1.49 is right; no decay, the wrong sign, 2 lambda and a forgotten g each get their own message."""
+def assert_each_answer_gets_its_message(
+    notebook: tuple[str, dict[str, Any]], check: str, answers: list[tuple[Any, str, str]]
+) -> None:
+    """The notebook's ``check`` says each answer's phrase, and no two answers get the same message."""
     language, namespace = notebook
     messages = set()
-    for answer, phrase in said(WEIGHT_DECAY_ANSWERS, language):
-        message = namespace["check_weight_decay_step"](answer)
+    for answer, phrase in said(answers, language):
+        message = namespace[check](answer)
         assert phrase in message, (answer, message)
         messages.add(message)
-    assert len(messages) == len(WEIGHT_DECAY_ANSWERS)
+    assert len(messages) == len(answers)
+
+
+def test_weight_decay_step_check(notebook: tuple[str, dict[str, Any]]) -> None:
+    """1.49 is right; no decay, the wrong sign, 2 lambda and a forgotten g each get their own message."""
+    assert_each_answer_gets_its_message(notebook, "check_weight_decay_step", WEIGHT_DECAY_ANSWERS)
 
 
 def test_dropout_scale_check(notebook: tuple[str, dict[str, Any]]) -> None:
     """The right scale 1 / (1 - p) is confirmed; no scale, 1 - p and 1 / p are explained."""
-    language, namespace = notebook
-    messages = set()
-    for answer, phrase in said(DROPOUT_ANSWERS, language):
-        message = namespace["check_dropout_scale"](answer)
-        assert phrase in message, (answer, message)
-        messages.add(message)
-    assert len(messages) == len(DROPOUT_ANSWERS)
+    assert_each_answer_gets_its_message(notebook, "check_dropout_scale", DROPOUT_ANSWERS)

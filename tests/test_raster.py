@@ -24,7 +24,9 @@ def _label_source(label: str) -> str:
 
 def _grey_pixels(png: bytes, shape: tuple[int, int] | None = None) -> Any:
     """The PNG as a 2-D array of grey levels, cut to ``shape`` if given."""
-    image = pytest.importorskip("PIL.Image")
+    image = pytest.importorskip(
+        "PIL.Image", reason="needs Pillow (comes with matplotlib): pip install 'autograd-core[dev]'"
+    )
     import numpy as np
 
     pixels = np.asarray(image.open(io.BytesIO(png)).convert("L"))

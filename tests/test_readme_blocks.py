@@ -48,6 +48,7 @@ import importlib.util
 import re
 import tokenize
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 
 import pytest
@@ -255,7 +256,7 @@ def drift(english: list[Block], japanese: list[Block]) -> str | None:
             return f"{where}: markers differ ({en.marker!r} vs {ja.marker!r}). {fix}"
         en_lines, ja_lines = code_without_prose(en.code), code_without_prose(ja.code)
         if en_lines != ja_lines:
-            for at, (a, b) in enumerate(zip(en_lines + [""] * 99, ja_lines + [""] * 99), start=1):
+            for at, (a, b) in enumerate(zip_longest(en_lines, ja_lines, fillvalue=""), start=1):
                 if a != b:
                     return (
                         f"{where}: code differs at its line {at} (comments ignored)\n"
