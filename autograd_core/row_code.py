@@ -29,6 +29,7 @@ To see what runs, print the source::
 from __future__ import annotations
 
 import ast
+import builtins
 import inspect
 import linecache
 from collections.abc import Callable
@@ -84,7 +85,11 @@ def _lambda_of(function: Callable[..., Any]) -> ast.Lambda | None:
 
 
 class _Rename(ast.NodeTransformer):
-    """Rename a lambda's parameters; note any other name (then the formula is not used)."""
+    """Rename a lambda's parameters; note any other name (then the formula is not used).
+
+    Python's built-in functions (``sum``, ``len``: the n-ary ``sum`` row) are
+    the one exception: they mean the same in the generated code.
+    """
 
     def __init__(self, names: dict[str, str]) -> None:
         self.names = names
@@ -92,23 +97,34 @@ class _Rename(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id not in self.names:
-            self.foreign = True
+            self.foreign = self.foreign or node.id not in vars(builtins)
             return node
         return ast.copy_location(ast.Name(id=self.names[node.id], ctx=node.ctx), node)
 
 
-def _body(function: Callable[..., Any], names: tuple[str, ...]) -> ast.expr | None:
-    """The lambda's expression with its parameters renamed to ``names``, or None."""
+def _body(
+    function: Callable[..., Any], names: tuple[str, ...], rest: str | None = None
+) -> ast.expr | None:
+    """The lambda's expression with its parameters renamed to ``names``, or None.
+
+    ``rest`` is the name for a ``*xs`` parameter (an n-ary row's inputs); a
+    lambda has one exactly when ``rest`` is given.
+    """
     expression = _lambda_of(function)
     if expression is None:
         return None
     arguments = expression.args
-    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.defaults:
+    if arguments.kwarg or arguments.kwonlyargs or arguments.defaults:
+        return None
+    if (arguments.vararg is None) != (rest is None):
         return None
     parameters = [a.arg for a in arguments.posonlyargs + arguments.args]
     if len(parameters) != len(names):
         return None
-    rename = _Rename(dict(zip(parameters, names)))
+    renames = dict(zip(parameters, names))
+    if arguments.vararg is not None and rest is not None:
+        renames[arguments.vararg.arg] = rest
+    rename = _Rename(renames)
     body = rename.visit(ast.parse(ast.unparse(expression.body), mode="eval").body)
     return None if rename.foreign else body
 
@@ -129,6 +145,36 @@ def row_formulas(operation: Operation) -> tuple[str, tuple[str, ...]] | None:
     if forward is None or not isinstance(grads, ast.Tuple) or len(grads.elts) != len(inputs):
         return None
     return ast.unparse(forward), tuple(ast.unparse(g) for g in grads.elts)
+
+
+def nary_formulas(operation: Operation, inputs: str = "inputs") -> tuple[str, str] | None:
+    """An n-ary row's forward and local derivatives as Python expressions, or None.
+
+    The expressions use ``inputs`` (the name of the list of input numbers),
+    ``result`` and ``m``; for ``sum``: ``("sum(inputs)", "(1.0,) * len(inputs)")``.
+    """
+    if operation.arity is not None or operation.takes_constant:
+        return None
+    forward = _body(operation.forward, ("m",), rest=inputs)
+    grads = _body(operation.local_grads, ("m", "result"), rest=inputs)
+    if forward is None or grads is None:
+        return None
+    return ast.unparse(forward), ast.unparse(grads)
+
+
+def _two_parent_node(a: str, b: str, grads: str, name: str, indent: str) -> str:
+    """The lines that make the node of a two-input row from ``result`` (recording)."""
+    lines = (
+        "node = _new_value(Value)",
+        "node.data = result",
+        "node.grad = 0.0",
+        "node._extra = None",
+        f"node._a = {a}",
+        f"node._b = {b}",
+        f"node._da, node._db = {grads}  # the row's local_grads",
+        f"node.op = {name!r}",
+    )
+    return "".join(f"{indent}{line}\n" for line in lines)
 
 
 def binary_operator_source(operation: Operation, method: str, reflected: bool = False) -> str:
@@ -154,19 +200,9 @@ def binary_operator_source(operation: Operation, method: str, reflected: bool = 
     result = {forward}  # the row's forward
     if result - result != 0.0:  # NaN or infinity from finite inputs
         raise _overflow({name!r}, (a_data, b_data), result)
-    node = _new_value(Value)
-    node.data = result
-    node.grad = 0.0
-    node._extra = None
-    if is_recording():
-        node._a = {a}
-        node._b = {b}
-        node._da, node._db = {grads}  # the row's local_grads
-        node.op = {name!r}
-    else:
-        node._a = None
-        node.op = ""
-    return node
+    if not is_recording():  # inside no_grad(): a leaf, no graph
+        return _new_node(result)
+{_two_parent_node(a, b, grads, name, "    ")}    return node
 '''
 
 
@@ -184,18 +220,97 @@ def unary_method_source(operation: Operation, method: str) -> str:
     result = {forward}  # the row's forward
     if result - result != 0.0:  # NaN or infinity from a finite input
         raise _overflow({name!r}, (x_data,), result)
+    if not is_recording():  # inside no_grad(): a leaf, no graph
+        return _new_node(result)
     node = _new_value(Value)
     node.data = result
     node.grad = 0.0
     node._extra = None
-    if is_recording():
-        node._a = self
-        node._b = None
-        {store}  # the row's local_grads
-        node.op = {name!r}
+    node._a = self
+    node._b = None
+    {store}  # the row's local_grads
+    node.op = {name!r}
+    return node
+'''
+
+
+def sum_method_source(operation: Operation) -> str:
+    """The source of ``Value.sum(values)``: one node of an n-ary row with n parents."""
+    formulas = nary_formulas(operation)
+    if formulas is None:
+        forward, grads = "forward(m, *inputs)", "tuple(local_grads(m, result, *inputs))"
     else:
-        node._a = None
-        node.op = ""
+        forward, grads = formulas
+    name = operation.name
+    return f'''def value_sum(values):
+    parents = tuple(values)
+    inputs = [p.data for p in parents if p.__class__ is Value]
+    if len(inputs) != len(parents):  # numbers among them become constant leaves
+        parents = tuple(_operand(v, {name!r}) for v in parents)
+        inputs = [p.data for p in parents]
+    if not parents:
+        raise ValueError("{name}: needs at least one value, got an empty sequence.")
+    result = {forward}  # the row's forward
+    if result - result != 0.0:  # NaN or infinity from finite inputs
+        raise _overflow({name!r}, inputs, result)
+    node = _new_node(result)
+    if is_recording():
+        _store_graph(node, parents, {grads})  # the row's local_grads
+        node.op = {name!r}
+    return node
+'''
+
+
+def weighted_sum_source(product: Operation, total: Operation) -> str:
+    """The source of ``Value.weighted_sum``: the nodes of ``w1*x1 + ... + wn*xn + b``.
+
+    One ``product`` node (the ``mul`` row) per weight and input, then one
+    ``total`` node (the n-ary ``sum`` row) over them and the bias: the very
+    nodes of ``Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])``,
+    made in one loop instead of one operator call per product. Anything
+    else than Values while recording (numbers, ``no_grad()``) takes that
+    plain expression (``_plain_weighted_sum``).
+
+    Raises:
+        ValueError: a row's formulas are not one-line lambdas.
+    """
+    products, totals = row_formulas(product), nary_formulas(total, inputs="term_data")
+    if products is None or totals is None:
+        raise ValueError(
+            f"weighted_sum_source: the rows {product.name!r} and {total.name!r} need "
+            "one-line lambdas to be written out."
+        )
+    (forward, (grad_w, grad_x)), (total_forward, total_grads) = products, totals
+    node = _two_parent_node("w", "x", f"{grad_w}, {grad_x}", product.name, "        ")
+    return f'''def weighted_sum(weights, inputs, bias=None):
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"weighted_sum: {{len(weights)}} weights but {{len(inputs)}} inputs; "
+            "one weight per input is needed."
+        )
+    if not is_recording() or not weights or (bias is not None and bias.__class__ is not Value):
+        return _plain_weighted_sum(weights, inputs, bias)
+    terms = []
+    term_data = []
+    for w, x in zip(weights, inputs):
+        if w.__class__ is not Value or x.__class__ is not Value:
+            return _plain_weighted_sum(weights, inputs, bias)
+        a_data = w.data
+        b_data = x.data
+        result = {forward}  # the {product.name!r} row's forward
+        if result - result != 0.0:  # NaN or infinity from finite inputs
+            raise _overflow({product.name!r}, (a_data, b_data), result)
+{node}        terms.append(node)
+        term_data.append(result)
+    if bias is not None:
+        terms.append(bias)
+        term_data.append(bias.data)
+    result = {total_forward}  # the {total.name!r} row's forward
+    if result - result != 0.0:  # NaN or infinity from finite inputs
+        raise _overflow({total.name!r}, term_data, result)
+    node = _new_node(result)
+    _store_graph(node, tuple(terms), {total_grads})  # the {total.name!r} row's local_grads
+    node.op = {total.name!r}
     return node
 '''
 
@@ -209,16 +324,19 @@ def compile_method(
     operation: Operation,
     namespace: dict[str, Any],
     math_namespace: Any,
+    rows: str | None = None,
 ) -> Callable[..., Any]:
     """Compile a generated method in ``namespace`` (the globals of :mod:`autograd_core.value`).
 
     ``m`` (the math namespace), ``forward`` and ``local_grads`` (the row's
     functions, for the form with calls) are the method's closure. The source
     is registered with :mod:`linecache`, so ``inspect.getsource`` and
-    tracebacks show it.
+    tracebacks show it, under a file name that says which method it is and
+    what it was written from (``rows``, when not just ``operation``'s row).
     """
     method = source.split("(", 1)[0].removeprefix("def ")
-    filename = f"<autograd_core: Value.{method}, written from the row {operation.name!r}>"
+    written_from = rows or f"the row {operation.name!r}"
+    filename = f"<autograd_core: Value.{method}, written from {written_from}>"
     factory = "def _make(m, forward, local_grads):\n" + "".join(
         f"    {line}\n" if line else "\n" for line in source.splitlines()
     ) + f"    return {method}\n"

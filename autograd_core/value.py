@@ -34,13 +34,19 @@ import gc
 import math
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
-from typing import Union, cast
+from typing import Union
 
 from autograd_core import scalar_math
 from autograd_core.grad_mode import is_recording
 from autograd_core.graph import topological_order
 from autograd_core.ops import OPERATIONS, Operation
-from autograd_core.row_code import binary_operator_source, compile_method, unary_method_source
+from autograd_core.row_code import (
+    binary_operator_source,
+    compile_method,
+    sum_method_source,
+    unary_method_source,
+    weighted_sum_source,
+)
 from autograd_core.trace_guard import guard as trace_guard
 from autograd_core.trace_guard import refuse_number_read
 
@@ -155,6 +161,69 @@ def _unary_method(
     function.__qualname__ = f"Value.{method}"
     function.__doc__ = f"{operation.formula}; local derivative {operation.derivatives}.{notes}"
     return function
+
+
+def _sum_method(operation: Operation) -> Callable[[Iterable[Operand]], Value]:
+    """Make ``Value.sum(values)`` from the n-ary row: one node ``y = x1 + ... + xn``.
+
+    Written out like the operators (``row_code.method_source(Value.sum)``)::
+
+        parents = tuple(values)                    # numbers become constant leaves
+        result = forward(scalar_math, *[p.data for p in parents])   # sum(inputs)
+        node = Value(result)
+        if is_recording():
+            node.parents = parents                 # n of them
+            node.local_grads = local_grads(...)    # (1.0,) * n
+    """
+    function = compile_method(sum_method_source(operation), operation, globals(), scalar_math)
+    function.__name__, function.__qualname__ = "sum", "Value.sum"
+    function.__doc__ = f"""One node {operation.formula} with n parents ({operation.derivatives}).
+
+        Smaller and faster than a chain of n - 1 additions, and it reads as
+        one step in a diagram (a neuron's weighted sum). The values may be
+        Values or numbers (a number becomes a constant leaf).
+
+        Raises:
+            ValueError: ``values`` is empty.
+        """
+    return function
+
+
+def _weighted_sum_method(
+    product: Operation, total: Operation
+) -> Callable[[Sequence[Operand], Sequence[Operand], Operand | None], Value]:
+    """Make ``Value.weighted_sum`` from the ``mul`` and ``sum`` rows (a neuron's sum)."""
+    function = compile_method(
+        weighted_sum_source(product, total), total, globals(), scalar_math,
+        rows=f"the rows {product.name!r} and {total.name!r}",
+    )
+    function.__qualname__ = "Value.weighted_sum"
+    function.__doc__ = """``w1*x1 + ... + wn*xn + b``: n ``mul`` nodes and one ``sum`` node.
+
+        Exactly the nodes (and numbers) of::
+
+            Value.sum([w * x for w, x in zip(weights, inputs)] + [bias])
+
+        a neuron's weighted sum, made in one loop instead of one operator call
+        per product (read it with ``row_code.method_source(Value.weighted_sum)``).
+        ``bias=None`` leaves the bias out. Numbers are accepted anywhere, as in
+        the expression above.
+
+        Raises:
+            ValueError: ``weights`` and ``inputs`` differ in length, or both
+                are empty and there is no bias.
+        """
+    return function
+
+
+def _plain_weighted_sum(
+    weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None
+) -> Value:
+    """What ``Value.weighted_sum`` makes, written plainly (numbers, ``no_grad()``)."""
+    terms = [w * x for w, x in zip(weights, inputs)]
+    if bias is not None:
+        terms.append(bias)
+    return Value.sum(terms)
 
 
 class Value:
@@ -477,34 +546,8 @@ class Value:
         """
         return _record1(_LEAKY_RELU, self, as_float(slope, "leaky_relu"))
 
-    @staticmethod
-    def sum(values: Iterable[Operand]) -> Value:
-        """One node ``y = x1 + ... + xn`` with n parents, each local derivative 1.
-
-        Smaller and faster than a chain of n - 1 additions, and it reads as
-        one step in a diagram (a neuron's weighted sum).
-
-        Raises:
-            ValueError: ``values`` is empty.
-        """
-        given = tuple(values)
-        for value in given:
-            if value.__class__ is not Value:
-                parents = tuple(_operand(v, "sum") for v in given)
-                break
-        else:
-            parents = cast("tuple[Value, ...]", given)  # every item is a Value
-        if not parents:
-            raise ValueError("sum: needs at least one value, got an empty sequence.")
-        inputs = [p.data for p in parents]
-        result = _SUM.forward(scalar_math, *inputs)
-        if result - result != 0.0:
-            raise _overflow(_SUM.name, inputs, result)
-        node = _new_node(result)
-        if is_recording():
-            _store_graph(node, parents, _SUM.local_grads(scalar_math, result, *inputs))
-            node.op = _SUM.name
-        return node
+    sum = staticmethod(_sum_method(_SUM))
+    weighted_sum = staticmethod(_weighted_sum_method(_MUL, _SUM))
 
     # ----- graph -----------------------------------------------------------------
     def detach(self) -> Value:

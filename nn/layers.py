@@ -210,9 +210,9 @@ class Neuron(Module):
                 f"Neuron: expected {len(self.weights)} inputs, got {len(x)}. "
                 "Check the input width (the model's nin)."
             )
-        terms = [w * xi for w, xi in zip(self.weights, x)]
-        terms.append(self.bias)
-        return self._activate(Value.sum(terms))
+        # The nodes of Value.sum([w * xi for w, xi in zip(self.weights, x)] + [self.bias]):
+        # one mul node per input and one sum node, made in one loop.
+        return self._activate(Value.weighted_sum(self.weights, x, self.bias))
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.weights)} inputs, {self.activation}, {self.parameter_count()} parameters)"
