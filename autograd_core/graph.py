@@ -53,9 +53,28 @@ def topological_order(root: Value) -> list[Value]:
                     continue
                 push(node)
                 push(_EMIT_NEXT)
-                # Push the parents not yet visited, last first, so that the
-                # first parent is popped (and emitted) first.
-                for parent in reversed(extra.parents):
+                parents = extra.parents
+                # The first parents that could be emitted at once (a leaf, or
+                # a node with both parents emitted: a neuron's products) are
+                # emitted here, in order, without a trip through the stack;
+                # that is what popping them one by one would do.
+                ready = 0
+                for parent in parents:
+                    if parent not in visited:
+                        grand = parent._a
+                        if grand is None:
+                            if parent._extra is not None and parent._extra.parents is not None:
+                                break  # three or more parents: walk it
+                        elif grand not in visited or (
+                            parent._b is not None and parent._b not in visited
+                        ):
+                            break
+                        mark(parent)
+                        emit(parent)
+                    ready += 1
+                # Push the rest not yet visited, last first, so that the
+                # first of them is popped (and emitted) first.
+                for parent in reversed(parents[ready:]):
                     if parent not in visited:
                         push(parent)
                 continue

@@ -51,3 +51,43 @@ def test_deep_chains_need_no_recursion() -> None:
         y = y.tanh()
     order = topological_order(y)
     assert len(order) == 200_001 and order[0] is x
+
+
+def _depth_first_post_order(root: Value) -> list[Value]:
+    """The documented order, written plainly: parents in argument order, each node after them."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+
+    def visit(node: Value) -> None:
+        if node in seen:
+            return
+        seen.add(node)
+        for parent in node.parents:
+            visit(parent)
+        order.append(node)
+
+    visit(root)
+    return order
+
+
+def test_the_order_is_the_plain_depth_first_post_order_on_random_graphs() -> None:
+    """The iterative walk (with its shortcuts) gives exactly the recursive post-order."""
+    import random
+
+    rng = random.Random(0)
+    for _ in range(500):
+        nodes = [Value(rng.uniform(-1, 1)) for _ in range(rng.randint(1, 4))]
+        for _ in range(rng.randint(1, 25)):
+            pick = lambda: rng.choice(nodes)  # noqa: E731
+            kind = rng.random()
+            if kind < 0.3:
+                nodes.append(pick() * pick())
+            elif kind < 0.5:
+                nodes.append(pick().tanh())
+            elif kind < 0.8:
+                nodes.append(Value.sum([pick() for _ in range(rng.randint(1, 6))]))
+            else:
+                weights, inputs = [pick() for _ in range(3)], [pick() for _ in range(3)]
+                nodes.append(Value.weighted_sum(weights, inputs, pick()))
+        root = Value.sum(nodes[-3:])
+        assert topological_order(root) == _depth_first_post_order(root)
