@@ -117,31 +117,38 @@ def refuse_number_read(what: str) -> None:
         _refuse(frame, what)
 
 
-#: Code object -> True for engine code; each function is classified once.
-_engine_code: dict[Any, bool] = {}
-#: ``_data_slot.__get__`` and ``__set__``, bound when the property is installed.
+#: ``id()`` of the module globals of engine code seen reading ``.data``, and
+#: those dicts themselves (kept, so that an id is never reused by another dict).
+#: A read is classified by the module its code runs in, so one entry covers
+#: every function of the module, and an ``id`` is a cheap key (a code object
+#: hashes its whole contents on every lookup).
+_engine_globals: dict[int, dict[str, Any]] = {}
+#: ``_data_slot.__get__``, bound when the property is installed.
 _slot_get: Any = None
-_slot_set: Any = None
+#: The ``Value.data`` property while some thread traces.
+_guarded_data: Any = None
+_getframe = sys._getframe
 
 
 def _guarded_data_get(node: Any) -> float:
-    """``node.data`` while some thread traces: refused in that thread from user code."""
-    if _get_ident() in _tracing_threads:
-        frame = sys._getframe(1)
-        engine = _engine_code.get(frame.f_code)
-        if engine is None:
-            engine = _engine_code[frame.f_code] = _is_engine(frame)
-        if not engine:
-            _refuse(frame, "reading .data")
+    """``node.data`` while some thread traces: refused in that thread from user code.
+
+    The fast path is engine code (almost every read while tracing): its
+    module is known, so the read costs one frame lookup and one dict test.
+    """
+    if id(_getframe(1).f_globals) not in _engine_globals:
+        _check_reader(_getframe(1))
     value: float = _slot_get(node)
     return value
 
 
-def _guarded_data_set(node: Any, value: float) -> None:
-    _slot_set(node, value)
-
-
-_guarded_data = property(_guarded_data_get, _guarded_data_set, doc="The number (guarded while tracing).")
+def _check_reader(frame: FrameType) -> None:
+    """Refuse a read from ``frame`` in the tracing thread unless it is engine code."""
+    if _get_ident() not in _tracing_threads:
+        return
+    if not _is_engine(frame):
+        _refuse(frame, "reading .data")
+    _engine_globals[id(frame.f_globals)] = frame.f_globals
 
 
 def is_tracing() -> bool:
@@ -156,14 +163,18 @@ def tracing() -> Iterator[None]:
     Nestable and thread-safe: the ``Value.data`` property is installed by the
     first tracing thread and removed by the last, on every exit path.
     """
-    global _data_slot, _slot_get, _slot_set
+    global _data_slot, _slot_get, _guarded_data
     from autograd_core.value import Value
 
     ident = _get_ident()
     with _lock:
         if guard.active == 0:
             _data_slot = Value.__dict__["data"]
-            _slot_get, _slot_set = _data_slot.__get__, _data_slot.__set__
+            _slot_get = _data_slot.__get__
+            # Writes go straight to the slot (no Python function in between).
+            _guarded_data = property(
+                _guarded_data_get, _data_slot.__set__, doc="The number (guarded while tracing)."
+            )
             type.__setattr__(Value, "data", _guarded_data)
         guard.active += 1
         _tracing_threads[ident] = _tracing_threads.get(ident, 0) + 1
