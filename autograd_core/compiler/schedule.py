@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -373,10 +372,10 @@ def build_schedule(graph: TracedGraph, fuse: bool = True) -> Schedule:
         The schedule a :class:`~autograd_core.compiler.program.GroupedRunner` runs.
     """
     n = graph.size
-    lengths = np.fromiter(map(len, graph.parents), dtype=np.intp, count=n)
+    lengths = np.array(graph.parent_counts, dtype=np.intp)
     offsets = np.zeros(n + 1, dtype=np.intp)
     np.cumsum(lengths, out=offsets[1:])
-    flat = np.fromiter(chain.from_iterable(graph.parents), dtype=np.intp, count=int(offsets[-1]))
+    flat = np.array(graph.parent_positions, dtype=np.intp)
     kinds = np.array(graph.kinds, dtype=np.int8)
 
     # Constants with the same value share one row.

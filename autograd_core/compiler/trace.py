@@ -7,7 +7,8 @@ of, node by node in topological order:
 
 * which row of the operation table made each node (``ops``) and its fixed
   number if it has one (``constants``, the c of ``x ** c``);
-* the positions of its parents (``parents``, in argument order);
+* the positions of its parents (``parents``, in argument order; stored flat,
+  as every node's parent count and one list of all positions);
 * for each leaf, what it is: a **parameter** (one of the given Values, matched
   by identity, in the given order), an **input** (a placeholder) or a
   **constant** (any other leaf, such as the 1.0 of ``1 - y``).
@@ -23,6 +24,8 @@ import gc
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import accumulate, chain, repeat
 from typing import Any
 
 from autograd_core.errors import TraceError as TraceError  # re-exported: its old home
@@ -45,7 +48,9 @@ class TracedGraph:
     Attributes:
         kinds: PARAMETER, INPUT, CONSTANT or OPERATION for each node.
         ops: The table row of each operation node (``None`` for leaves).
-        parents: Parent positions of each node (empty for leaves).
+        parent_counts: How many parents each node has (0 for leaves).
+        parent_positions: The parents' positions, node after node, each
+            node's in argument order (``parents`` splits them up per node).
         constants: The fixed number of rows that take one (``x ** c``), else None.
         leaf_refs: For a parameter its index in the parameter list, for an
             input its column in the concatenated inputs; 0 otherwise.
@@ -65,7 +70,8 @@ class TracedGraph:
 
     kinds: tuple[int, ...]
     ops: tuple[Operation | None, ...]
-    parents: tuple[tuple[int, ...], ...]
+    parent_counts: tuple[int, ...]
+    parent_positions: tuple[int, ...]
     constants: tuple[float | None, ...]
     leaf_refs: tuple[int, ...]
     constant_values: tuple[float, ...]
@@ -81,6 +87,13 @@ class TracedGraph:
         """Number of nodes."""
         return len(self.kinds)
 
+    @cached_property
+    def parents(self) -> tuple[tuple[int, ...], ...]:
+        """Parent positions of each node (empty for leaves), in argument order."""
+        flat = self.parent_positions
+        ends = list(accumulate(self.parent_counts))
+        return tuple(flat[end - count : end] for end, count in zip(ends, self.parent_counts))
+
     def structure(self) -> tuple[Any, ...]:
         """Everything that must not change from one sample to the next.
 
@@ -89,8 +102,8 @@ class TracedGraph:
         """
         names = tuple(op.name if op is not None else "" for op in self.ops)
         return (
-            self.kinds, names, self.parents, self.constants, self.leaf_refs,
-            self.constant_values, self.outputs,
+            self.kinds, names, self.parent_counts, self.parent_positions, self.constants,
+            self.leaf_refs, self.constant_values, self.outputs,
         )
 
 
@@ -121,6 +134,34 @@ def _merged_order(outputs: Sequence[Value]) -> list[Value]:
     return topological_order(stand_in)[:-1]
 
 
+def _positions_of_parameters(parameters: Sequence[Value]) -> dict[int, int]:
+    """``id(parameter)`` -> its position, refusing non-Values and repeats.
+
+    Built in one pass (a model can have 100,000 parameters); the loop that
+    finds the culprit runs only when something is wrong.
+    """
+    position_of_parameter = dict(zip(map(id, parameters), range(len(parameters))))
+    if len(position_of_parameter) == len(parameters) and all(
+        map(isinstance, parameters, repeat(Value))
+    ):
+        return position_of_parameter
+    first_position: dict[int, int] = {}
+    for index, parameter in enumerate(parameters):
+        if not isinstance(parameter, Value):
+            raise TraceError(
+                f"compile: parameters must be Values, got {type(parameter).__name__} "
+                f"at position {index}. Pass model.parameters()."
+            )
+        if id(parameter) in first_position:
+            raise TraceError(
+                f"compile: parameter {parameter!r} is listed twice (positions "
+                f"{first_position[id(parameter)]} and {index}); each "
+                "parameter must appear once."
+            )
+        first_position[id(parameter)] = index
+    return first_position
+
+
 def trace(
     function: Callable[..., object],
     parameters: Sequence[Value],
@@ -144,20 +185,7 @@ def trace(
         TraceError: The result is not made of Values; a parameter is listed
             twice; a node was made by an operation that is not in the table.
     """
-    position_of_parameter: dict[int, int] = {}
-    for index, parameter in enumerate(parameters):
-        if not isinstance(parameter, Value):
-            raise TraceError(
-                f"compile: parameters must be Values, got {type(parameter).__name__} "
-                f"at position {index}. Pass model.parameters()."
-            )
-        if id(parameter) in position_of_parameter:
-            raise TraceError(
-                f"compile: parameter {parameter!r} is listed twice (positions "
-                f"{position_of_parameter[id(parameter)]} and {index}); each "
-                "parameter must appear once."
-            )
-        position_of_parameter[id(parameter)] = index
+    position_of_parameter = _positions_of_parameters(parameters)
 
     placeholder_lists = [
         [Value(float(x), label=f"in{arg}[{col}]") for col, x in enumerate(values)]
@@ -197,10 +225,13 @@ def _record(
     outputs = _as_outputs(result)
     order = _merged_order(outputs)
 
-    # One pass per attribute (list comprehensions): a graph of 100,000 nodes
-    # is recorded in a fraction of a second.
-    index_of = {node: position for position, node in enumerate(order)}
-    parents = [tuple([index_of[p] for p in node.parents]) for node in order]
+    # One pass per attribute (list comprehensions and map, no Python call per
+    # node of our own): a graph of 100,000 nodes is recorded in a fraction of a
+    # second.
+    index_of = dict(zip(order, range(len(order))))
+    parent_lists = [node.parents for node in order]
+    parent_counts = tuple(map(len, parent_lists))
+    parent_positions = tuple(map(index_of.__getitem__, chain.from_iterable(parent_lists)))
     names = [node.op for node in order]
     rows_by_name = {name: OPERATIONS.get(name) for name in set(names) if name}
     for name, row in rows_by_name.items():
@@ -217,14 +248,17 @@ def _record(
     leaf_refs = [0] * len(order)
     constant_values = [0.0] * len(order)
     constant_leaves: list[Value] = []
-    for position, node in enumerate(order):
-        if node.parents:
-            continue
-        key = id(node)
-        if key in position_of_parameter:
+    leaves = [position for position, count in enumerate(parent_counts) if not count]
+    # Most leaves are parameters: look them all up at once, then sort out the rest.
+    parameter_refs = map(position_of_parameter.get, [id(order[p]) for p in leaves])
+    for position, parameter_ref in zip(leaves, parameter_refs):
+        if parameter_ref is not None:
             kinds[position] = PARAMETER
-            leaf_refs[position] = position_of_parameter[key]
-        elif key in column_of_placeholder:
+            leaf_refs[position] = parameter_ref
+            continue
+        node = order[position]
+        key = id(node)
+        if key in column_of_placeholder:
             kinds[position] = INPUT
             leaf_refs[position] = column_of_placeholder[key]
         else:
@@ -234,7 +268,8 @@ def _record(
     return TracedGraph(
         kinds=tuple(kinds),
         ops=tuple(ops),
-        parents=tuple(parents),
+        parent_counts=parent_counts,
+        parent_positions=parent_positions,
         constants=tuple(constants),
         leaf_refs=tuple(leaf_refs),
         constant_values=tuple(constant_values),
