@@ -306,8 +306,8 @@ def _groups(
 ) -> list[IntArray]:
     """Operation nodes split into groups: same level, row, arity, constant and
     the same storage kind (uniform/batched, gradient or not) in every slot."""
-    names = {name: code for code, name in enumerate(sorted({op.name for op in graph.ops if op}))}
-    op_code = np.array([names[op.name] if op else -1 for op in graph.ops], dtype=np.intp)
+    names = {name: code for code, name in enumerate(sorted(set(graph.op_names)))}
+    op_code = np.fromiter(map(names.__getitem__, graph.op_names), dtype=np.intp, count=graph.size)
     constant_codes: dict[float, int] = {}
     constant_code = np.array(
         [-1 if c is None else constant_codes.setdefault(c, len(constant_codes)) for c in graph.constants],
@@ -479,13 +479,10 @@ def build_schedule(graph: TracedGraph, fuse: bool = True) -> Schedule:
         fuse_multiply_sum(steps, edges, set(graph.outputs))
 
     parameter_rows = np.full(graph.n_parameters, -1, dtype=np.intp)
-    parameter_rows[np.array([graph.leaf_refs[i] for i in parameter_nodes], dtype=np.intp)] = (
-        row_of[parameter_nodes]
-    )
+    leaf_refs = np.array(graph.leaf_refs, dtype=np.intp)
+    parameter_rows[leaf_refs[parameter_nodes]] = row_of[parameter_nodes]
     input_rows = np.full(sum(graph.input_widths), -1, dtype=np.intp)
-    input_rows[np.array([graph.leaf_refs[i] for i in input_nodes], dtype=np.intp)] = (
-        row_of[input_nodes]
-    )
+    input_rows[leaf_refs[input_nodes]] = row_of[input_nodes]
     outputs = [(BATCHED if batched[o] else UNIFORM, int(row_of[o])) for o in graph.outputs]
     return Schedule(
         steps=steps,

@@ -48,6 +48,7 @@ class TracedGraph:
     Attributes:
         kinds: PARAMETER, INPUT, CONSTANT or OPERATION for each node.
         ops: The table row of each operation node (``None`` for leaves).
+        op_names: Each node's ``Value.op``: the row's name, ``""`` for leaves.
         parent_counts: How many parents each node has (0 for leaves).
         parent_positions: The parents' positions, node after node, each
             node's in argument order (``parents`` splits them up per node).
@@ -70,6 +71,7 @@ class TracedGraph:
 
     kinds: tuple[int, ...]
     ops: tuple[Operation | None, ...]
+    op_names: tuple[str, ...]
     parent_counts: tuple[int, ...]
     parent_positions: tuple[int, ...]
     constants: tuple[float | None, ...]
@@ -100,9 +102,8 @@ class TracedGraph:
         Two traces of the same function at different inputs must have equal
         structures; if not, the function's graph depends on its input data.
         """
-        names = tuple(op.name if op is not None else "" for op in self.ops)
         return (
-            self.kinds, names, self.parent_counts, self.parent_positions, self.constants,
+            self.kinds, self.op_names, self.parent_counts, self.parent_positions, self.constants,
             self.leaf_refs, self.constant_values, self.outputs,
         )
 
@@ -268,6 +269,7 @@ def _record(
     return TracedGraph(
         kinds=tuple(kinds),
         ops=tuple(ops),
+        op_names=tuple(names),
         parent_counts=parent_counts,
         parent_positions=parent_positions,
         constants=tuple(constants),
