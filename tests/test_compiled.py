@@ -222,6 +222,38 @@ def test_mlp_layers_become_matrix_products() -> None:
     assert_close(program.gradient(X)[1], engine_gradient(loss, parameters, X)[1], scale=10.0)
 
 
+def test_an_l2_term_leaves_the_layers_their_layout_and_gathers_once() -> None:
+    """hinge + alpha * sum(p * p): the layers read their weights as views, the L2
+    term gathers the parameters once (not once per factor), and the gradient is
+    the plain engine's."""
+    model, parameters = small_mlp([2, 5, 4, 1], "relu", random.Random(7))
+
+    def loss(x: list[Value], t: list[Value]) -> Value:
+        hinge = (1 + -t[0] * model(x)[0]).relu()
+        return hinge + 1e-2 * Value.sum([p * p for p in parameters])
+
+    program = compile_batch(loss, parameters, (2, 1), reduction="mean")
+    rng = np.random.default_rng(1)
+    X, T = rng.normal(size=(9, 2)), np.sign(rng.normal(size=9))
+    got_loss, got = program.gradient(X, T)
+    expected_loss, expected = engine_gradient(loss, parameters, X, T, mean=True)
+    assert got_loss == pytest.approx(expected_loss, rel=1e-13)
+    assert_close(got, expected)
+    takes = {
+        step.size: [access.pattern for access in step.inputs]
+        for step in program.schedule.steps
+        if step.fused_away
+    }
+    assert takes[5 * 2][0] != "take" and takes[4 * 5][0] != "take"  # the layers' weights
+    assert takes[len(parameters)] == ["take", "take"]  # the L2 term: p * p in model order
+    runner = next(iter(program._runners.values()))
+    l2 = next(
+        what for step in runner.steps for _, _, what in getattr(step, "parts", ())
+        if getattr(what, "inner", None) is not None and what.inner.step.size == len(parameters)
+    )
+    assert len(l2.inner.gathers) == 1 and l2.square_put is not None
+
+
 def test_batch_of_one_equals_a_single_backward() -> None:
     """A batch of one sample gives exactly the gradients of one plain backward()."""
     model, parameters = small_mlp([2, 3, 1], "tanh", random.Random(5))

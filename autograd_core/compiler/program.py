@@ -217,12 +217,19 @@ class _RowStep:
         self.eval_shape: tuple[int, ...] = (*factor, width) if factor else (step.size, width)
         self.arguments: list[Any] = []
         self.gathers: list[tuple[Array, Any, Array]] = []
+        # A gather of rows already gathered for another slot (the p, p of p * p)
+        # shares that slot's view: one copy instead of two.
+        gathered: dict[tuple[int, bytes], Array] = {}
         for access in step.inputs:
             store = runner.values[access.store]
             if access.pattern == TAKE:
-                buffer = self.backend.empty(step.size, store.shape[1])
-                self.gathers.append((store, self.backend.index(access.rows), buffer))
-                view = buffer.reshape(*factor, store.shape[1]) if factor else buffer
+                key = (access.store, access.rows.tobytes())
+                view = gathered.get(key)
+                if view is None:
+                    buffer = self.backend.empty(step.size, store.shape[1])
+                    self.gathers.append((store, self.backend.index(access.rows), buffer))
+                    view = buffer.reshape(*factor, store.shape[1]) if factor else buffer
+                    gathered[key] = view
             else:
                 view = _view(store, access, step.size, factor)
             self.arguments.append(view)
@@ -293,6 +300,7 @@ class _Contraction:
             self.a2 = a.reshape(a.shape[0], a.shape[1])
             self.b2 = b.reshape(b.shape[0], b.shape[2])
         self.puts: list[_Put | None] = [None, None]
+        self.square_put: _Put | None = None
 
     def forward(self, out: Array | None) -> Array:
         """The block's contribution to the sum, shape (size, width); into ``out`` if given."""
@@ -308,6 +316,19 @@ class _Contraction:
         for slot, access in enumerate(self.inner.step.inputs):
             if access.needs_grad:
                 self.puts[slot] = self.inner.slot_put(runner, slot, written)
+        first, second = self.inner.step.inputs[:2]
+        #: Both factors are the same gathered rows (a sum of squares p * p):
+        #: each gets local * upstream = p * upstream, so the rows get twice
+        #: that, in one put (the first slot's, which claimed the rows first).
+        self.square_put = (
+            self.puts[0]
+            if self.matrix
+            and self.a is self.b
+            and None not in self.puts
+            and first.store == second.store
+            and np.array_equal(first.rows, second.rows)
+            else None
+        )
         if self.swapped:
             self.puts.reverse()
 
@@ -316,6 +337,10 @@ class _Contraction:
         put_a, put_b = self.puts
         if self.matrix:
             matmul = self.inner.backend.matmul
+            if self.square_put is not None:
+                half = matmul(self.b2, upstream.T).reshape(self.a.shape)
+                self.square_put._store(half + half)
+                return
             if put_a is not None:
                 put_a._store(matmul(self.b2, upstream.T).reshape(self.a.shape))
             if put_b is not None:
@@ -356,6 +381,14 @@ class _SumStep(_RowStep):
             self.parts.append((slot, end, what))
             slot = end
         self.block_puts: list[tuple[int, int, Any]] = []
+        # A first part that is a matrix product of the output's own shape is
+        # written straight into the output (no temporary to copy); decided once.
+        first = self.parts[0][2] if self.parts else None
+        self.product_into_output = (
+            first.__class__ is _Contraction
+            and first.matrix
+            and self.output.shape[1] == self.batch_width(first)
+        )
 
     def _block(self, stores: tuple[Array, Array], a: int, b: int) -> Array:
         access = self.step.inputs[a]
@@ -366,16 +399,17 @@ class _SumStep(_RowStep):
     def forward(self) -> None:
         self.gather()
         output = self.output
-        first = True
-        for slot, _, what in self.parts:
+        parts = iter(self.parts)
+        if self.product_into_output:
+            next(parts)[2].forward(output)
+            first = False
+        else:
+            first = True
+        for slot, _, what in parts:
             if what is None:
                 part = self.arguments[slot]
             elif what.__class__ is _Contraction:
-                fits = first and output.shape[1] == self.batch_width(what)
-                part = what.forward(output if fits else None)
-                if fits:
-                    first = False
-                    continue
+                part = what.forward(None)
             else:
                 part = self.backend.sum_first_axis(what)
             if first:

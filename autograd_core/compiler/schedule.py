@@ -334,20 +334,31 @@ def _groups(
 
 
 def _order_members(
-    graph: TracedGraph, edges: _Edges, groups: list[IntArray], level: IntArray
+    graph: TracedGraph, edges: _Edges, groups: list[IntArray], level: IntArray,
+    batched: NDArray[np.bool_],
 ) -> IntArray:
     """Sort each group the way its first consumer reads it; return every node's read key.
 
-    Groups are visited consumers first (highest level first). A group's
-    members are sorted by their read key; then each parent not yet read gets
-    the key (this group's rank, slot, position): so a producer's rows end up
-    in the order in which a later step reads them, slot by slot.
+    Groups are visited consumers first (highest level first; within a level,
+    batched groups before uniform ones). A group's members are sorted by their
+    read key; then each parent not yet read gets the key (this group's rank,
+    slot, position): so a producer's rows end up in the order in which a later
+    step reads them, slot by slot.
+
+    Why batched groups choose first: where two groups read the same rows in
+    different orders (a layer reads its weights slot by slot, an L2 term
+    ``sum(p * p)`` reads them neuron by neuron), the one that does not get its
+    order gathers its inputs (a copy) and scatters its gradients back. For a
+    batched group that is work on every sample, for a uniform group once.
     """
     read_key = np.full(graph.size, _UNREAD, dtype=np.int64)
     for position, output in enumerate(graph.outputs):
         if read_key[output] == _UNREAD:
             read_key[output] = position - len(graph.outputs)
-    visiting = sorted(range(len(groups)), key=lambda g: (-int(level[groups[g][0]]), g))
+    visiting = sorted(
+        range(len(groups)),
+        key=lambda g: (-int(level[groups[g][0]]), not batched[groups[g][0]], g),
+    )
     for rank, g in enumerate(visiting):
         members = groups[g]
         if len(members) > 1:
@@ -388,7 +399,7 @@ def build_schedule(graph: TracedGraph, fuse: bool = True) -> Schedule:
 
     batched, needs, level = _node_properties(graph, edges)
     groups = _groups(graph, edges, batched, needs, level)
-    read_key = _order_members(graph, edges, groups, level)
+    read_key = _order_members(graph, edges, groups, level, batched)
 
     # Rows: leaves first (each kind in read order), then groups by level.
     store_size = [0, 0]
