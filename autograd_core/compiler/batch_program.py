@@ -243,9 +243,8 @@ class BatchProgram:
                 "BatchProgram: the batch is empty (0 samples); give at least one sample."
             )
         for argument, part in enumerate(parts):
-            bad = ~np.isfinite(part)
-            if bad.any():
-                sample, column = (int(i) for i in np.argwhere(bad)[0])
+            if not np.isfinite(part).all():
+                sample, column = (int(i) for i in np.argwhere(~np.isfinite(part))[0])
                 raise ValueError(
                     f"BatchProgram: array {argument} has {float(part[sample, column])!r} at "
                     f"sample {sample}, column {column}; NaN and infinity would spread "

@@ -513,19 +513,29 @@ class GroupedRunner:
         used = schedule.parameter_rows >= 0
         self._parameter_rows = backend.index(schedule.parameter_rows[used])
         self._used_parameters = used
+        self._all_parameters_used = bool(used.all())
         columns = schedule.input_rows >= 0
         self._input_rows = backend.index(schedule.input_rows[columns])
         self._input_columns = columns
+        #: Every input column is used and lands in rows 0, 1, 2 ... in order
+        #: (the usual case): the batch is copied in as one slice, no indexing.
+        self._inputs_in_order = bool(columns.all()) and np.array_equal(
+            schedule.input_rows, np.arange(len(columns))
+        )
         self._output_rows = [row for _, row in schedule.outputs]
         self._outputs_batched = all(store == BATCHED for store, _ in schedule.outputs)
 
     def load(self, parameter_values: Array, inputs: Array) -> None:
         """Copy the parameters (one value each) and the batch (samples x columns) in."""
         from_numpy = self.backend.from_numpy
-        self.values[UNIFORM][self._parameter_rows, 0] = from_numpy(
+        used = parameter_values if self._all_parameters_used else (
             parameter_values[self._used_parameters]
         )
-        self.values[BATCHED][self._input_rows] = from_numpy(inputs[:, self._input_columns].T)
+        self.values[UNIFORM][self._parameter_rows, 0] = from_numpy(used)
+        if self._inputs_in_order:
+            self.values[BATCHED][: inputs.shape[1]] = from_numpy(inputs.T)
+        else:
+            self.values[BATCHED][self._input_rows] = from_numpy(inputs[:, self._input_columns].T)
 
     def forward(self) -> None:
         """Run every step on the loaded batch."""
@@ -567,8 +577,9 @@ class GroupedRunner:
         except Exception:
             self.failing_row = step.name if step is not None else None
             raise
+        used = self.backend.to_numpy(self.grads[UNIFORM][self._parameter_rows, 0])
+        if self._all_parameters_used:
+            return used  # indexing made a copy already
         gradient = np.zeros(len(self._used_parameters))
-        gradient[self._used_parameters] = self.backend.to_numpy(
-            self.grads[UNIFORM][self._parameter_rows, 0]
-        )
+        gradient[self._used_parameters] = used
         return gradient
