@@ -553,19 +553,36 @@ def compile_batch(
     first_values = (
         _example_values(widths, example) if example is not None else _placeholder_values(widths, 1)
     )
-    first = trace(function, parameters, first_values)
-    if verify:
-        second = _trace_with_other_parameters(function, parameters, _placeholder_values(widths, 2))
-        _compare_traces(first, second)
+    # The traced graphs have no reference cycles: the cyclic garbage collector
+    # stays paused from the first trace until they are dropped (when _compile
+    # returns), so it never walks their hundreds of thousands of nodes (it
+    # would, between the two traces and after, with the first graph alive).
     collector_was_enabled = gc.isenabled()
-    gc.disable()  # the graph has no reference cycles; see trace()
+    gc.disable()
     try:
-        schedule = build_schedule(first)
-        program = BatchProgram(function, parameters, first, schedule, reduction, runs_on)
-        _check_vectorised_forms(program, parameters, first_values, verify)
+        return _compile(function, parameters, first_values, reduction, runs_on, verify)
     finally:
         if collector_was_enabled:
             gc.enable()
+
+
+def _compile(
+    function: Callable[..., object],
+    parameters: Sequence[Value],
+    first_values: list[list[float]],
+    reduction: Reduction,
+    runs_on: Backend,
+    verify: bool,
+) -> BatchProgram:
+    """Trace (twice when ``verify``), schedule and check: the body of :func:`compile_batch`."""
+    first = trace(function, parameters, first_values)
+    if verify:
+        widths = [len(values) for values in first_values]
+        second = _trace_with_other_parameters(function, parameters, _placeholder_values(widths, 2))
+        _compare_traces(first, second)
+    schedule = build_schedule(first)
+    program = BatchProgram(function, parameters, first, schedule, reduction, runs_on)
+    _check_vectorised_forms(program, parameters, first_values, verify)
     # The program keeps only numbers: let the traced Values go.
     program.graph = dataclasses.replace(first, constant_leaves=(), output_values=())
     return program
