@@ -127,6 +127,8 @@ _engine_globals: dict[int, dict[str, Any]] = {}
 _slot_get: Any = None
 #: The ``Value.data`` property while some thread traces.
 _guarded_data: Any = None
+#: The globals of ``autograd_core.value``, where the operators run.
+_value_globals: Any = None
 _getframe = sys._getframe
 
 
@@ -134,9 +136,11 @@ def _guarded_data_get(node: Any) -> float:
     """``node.data`` while some thread traces: refused in that thread from user code.
 
     The fast path is engine code (almost every read while tracing): its
-    module is known, so the read costs one frame lookup and one dict test.
+    module is known, so the read costs one frame lookup and one dict test
+    (an identity test for the operators, which run in ``autograd_core.value``).
     """
-    if id(_getframe(1).f_globals) not in _engine_globals:
+    reader = _getframe(1).f_globals
+    if reader is not _value_globals and id(reader) not in _engine_globals:
         _check_reader(_getframe(1))
     value: float = _slot_get(node)
     return value
@@ -163,8 +167,11 @@ def tracing() -> Iterator[None]:
     Nestable and thread-safe: the ``Value.data`` property is installed by the
     first tracing thread and removed by the last, on every exit path.
     """
-    global _data_slot, _slot_get, _guarded_data
+    global _data_slot, _slot_get, _guarded_data, _value_globals
+    from autograd_core import value
     from autograd_core.value import Value
+
+    _value_globals = vars(value)
 
     ident = _get_ident()
     with _lock:
