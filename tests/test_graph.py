@@ -77,8 +77,11 @@ def test_the_order_is_the_plain_depth_first_post_order_on_random_graphs() -> Non
     rng = random.Random(0)
     for _ in range(500):
         nodes = [Value(rng.uniform(-1, 1)) for _ in range(rng.randint(1, 4))]
+
+        def pick(nodes: list[Value] = nodes) -> Value:
+            return rng.choice(nodes)
+
         for _ in range(rng.randint(1, 25)):
-            pick = lambda: rng.choice(nodes)  # noqa: E731
             kind = rng.random()
             if kind < 0.3:
                 nodes.append(pick() * pick())
