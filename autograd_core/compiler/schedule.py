@@ -315,8 +315,9 @@ def _groups(
     )
     operations = np.flatnonzero(edges.lengths > 0)
     keys = (constant_code[operations], edges.lengths[operations], op_code[operations], level[operations])
-    ordered = operations[np.lexsort(keys)]
-    sorted_keys = np.stack([k[np.lexsort(keys)] for k in keys])
+    by_key = np.lexsort(keys)
+    ordered = operations[by_key]
+    sorted_keys = np.stack([k[by_key] for k in keys])
     cuts = np.flatnonzero((np.diff(sorted_keys, axis=1) != 0).any(axis=0)) + 1
     slot_code = (2 * batched + needs).astype(np.int8)[edges.flat]
     groups: list[IntArray] = []
