@@ -35,3 +35,32 @@ def test_the_batch_order_is_fits() -> None:
     rng = np.random.default_rng(0)
     np.testing.assert_array_equal(first, rng.permutation(10))
     np.testing.assert_array_equal(second, rng.permutation(10))
+
+
+# ----- the main harness's fashion workload -------------------------------------------------
+def test_the_fashion_workload_measures_every_engine_in_rotation() -> None:
+    """measure() on a small split: one CPU time per engine and repeat, ratios to the compiled mode, a report."""
+    found = fashion_epoch.measure(small_split(), repeats=2)
+    engines = ["compiled", "numpy"] + (
+        ["torch float64", "torch float32"] if importlib.util.find_spec("torch") else []
+    )
+    assert list(found["engines"]) == engines
+    for name in engines:
+        assert sorted(found["per_repeat"][name]) == [0, 1]
+        assert found["engines"][name]["epoch"]["count"] == 2
+    assert found["ratios"]["compiled"]["median"] == 1.0
+    assert found["engines"]["compiled"]["setup_cpu"]["count"] == 2
+    assert found["problem"]["train_images"] == 300 and found["problem"]["batches"] == 5
+    losses = {name: found["engines"][name]["test_loss"] for name in engines}
+    assert losses["numpy"] == pytest.approx(losses["compiled"], rel=1e-9)
+
+
+def test_the_fashion_worker_reports_missing_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the files the worker says what to install instead of measuring."""
+    import nn.datasets
+
+    def missing() -> None:
+        raise FileNotFoundError("no such folder")
+
+    monkeypatch.setattr(nn.datasets, "fashion_mnist", missing)
+    assert fashion_epoch.make_engine().measure(repeats=1)["missing"] == fashion_epoch.MISSING_FILES
