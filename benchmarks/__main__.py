@@ -4,7 +4,9 @@ Run it from the repository root with the ``bench`` extra installed
 (``pip install -e ".[bench]"``; PyTorch is optional: ``pip install torch==2.13.0``).
 ``--quick`` runs the same workloads smaller (a few minutes); ``--help`` lists
 every option. The full run takes about half an hour on a 2-core machine, most
-of it in the slow engines.
+of it in the slow engines. The ``fashion`` workload (one epoch of
+Fashion-MNIST, :mod:`benchmarks.fashion_epoch`) needs Debian's
+``dataset-fashion-mnist`` files and is reported as not measured without them.
 """
 
 from __future__ import annotations
@@ -21,14 +23,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.engines import CHECK_REFERENCE, ENGINES, engine_spec
+from benchmarks.engines import CHECK_REFERENCE, ENGINES, EngineSpec, engine_spec
 from benchmarks.problems import w1_problem, w4_problem
 from benchmarks.report import markdown, plot_ratios
 from benchmarks.worker import EngineError, EngineWorker
 from benchmarks.workloads import QUICK, Settings, run_numerical, run_w1, run_w2, run_w3, run_w4
 
 HERE = Path(__file__).resolve().parent
-WORKLOADS = ("w1", "numerical", "w4", "w2", "w3", "compiled")
+WORKLOADS = ("w1", "numerical", "w4", "w2", "w3", "compiled", "fashion")
+
+#: The ``fashion`` workload's worker: every engine of it in one process, on one core.
+FASHION_WORKER = EngineSpec(
+    "fashion", "Fashion-MNIST epoch", "benchmarks.fashion_epoch", "", ("numpy",),
+    'pip install -e ".[bench]"', workloads=(),
+)
+#: Its repeats (an epoch of every engine is ~10-15 s): full run, ``--quick``.
+FASHION_REPEATS, FASHION_QUICK_REPEATS = 3, 2
+#: ``--quick`` trains on the first this many of the 60,000 training images.
+FASHION_QUICK_IMAGES = 10_000
 
 
 def log(message: str) -> None:
@@ -42,10 +54,17 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m benchmarks",
         description="This project side by side with micrograd, DeZero, PyTorch (0-d tensors) "
         "and hand-written NumPy: W1 micrograd's demo step, W2 a deep chain, W3 memory, "
-        "W4 an epoch on the digits, and the cost of numerical gradients.",
+        "W4 an epoch on the digits, and the cost of numerical gradients; the compiled mode's "
+        "own targets (compiled), and one epoch of Fashion-MNIST in the compiled mode against "
+        "PyTorch batched tensors and NumPy (fashion: needs apt-get install "
+        "dataset-fashion-mnist).",
     )
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
-    parser.add_argument("--repeats", type=int, help="repeats per workload (default 5; quick 3)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sizes, fewer repeats (fashion: 2 repeats on the first "
+                        f"{FASHION_QUICK_IMAGES:,} training images)")
+    parser.add_argument("--repeats", type=int,
+                        help="repeats per workload (default 5; quick 3; fashion at most "
+                        f"{FASHION_REPEATS}, quick {FASHION_QUICK_REPEATS})")
     parser.add_argument(
         "--budget", type=float,
         help="CPU seconds per engine and workload after which it is not repeated (default 60)",
@@ -198,9 +217,47 @@ def run(settings: Settings, skip: set[str], command: str) -> dict[str, Any]:
         log("The compiled mode's own targets (benchmarks/compiled.py)")
         with EngineWorker(engine_spec("compiled")) as worker:
             results["compiled_targets"] = worker.call("compiled_mode_targets")
+    if "fashion" not in skip and "compiled" in workers:
+        results["fashion"] = run_fashion(settings)
     results["environment"]["load_after"] = _load()
     results["environment"]["duration_seconds"] = time.time() - started
     return results
+
+
+def fashion_plan(settings: Settings) -> tuple[int, int | None]:
+    """(repeats, training images or None for all 60,000) of the ``fashion`` workload.
+
+    A full run (W4 on all the digits) trains on every image; a ``--quick`` one
+    on the first :data:`FASHION_QUICK_IMAGES`. ``--repeats`` can only lower the
+    repeats: an epoch of every engine takes ~10-15 s.
+    """
+    full = settings.w4_images is None
+    repeats = min(settings.repeats, FASHION_REPEATS if full else FASHION_QUICK_REPEATS)
+    return repeats, None if full else FASHION_QUICK_IMAGES
+
+
+def run_fashion(settings: Settings) -> dict[str, Any]:
+    """One epoch of Fashion-MNIST per engine and repeat, in a worker of its own.
+
+    Returns :func:`benchmarks.fashion_epoch.measure`'s dict, ``{"missing": ...}``
+    without the files, or ``{"failed": ...}`` when the worker raised.
+    """
+    repeats, images = fashion_plan(settings)
+    shown = "all" if images is None else f"the first {images:,}"
+    log(f"fashion: one epoch of Fashion-MNIST ({shown} training images) per engine, "
+        f"{repeats} repeat(s)")
+    try:
+        with EngineWorker(FASHION_WORKER) as worker:
+            found: dict[str, Any] = worker.call(
+                "measure", repeats=repeats, images=images, time_limit=180.0 * repeats + 120.0
+            )
+    except EngineError as error:
+        message = str(error).splitlines()[0]
+        log(f"fashion failed: {message}")
+        return {"failed": message}
+    if "missing" in found:
+        log(f"fashion: not measured: {found['missing']}")
+    return found
 
 
 def write_report(

@@ -64,3 +64,13 @@ def test_the_fashion_worker_reports_missing_files(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(nn.datasets, "fashion_mnist", missing)
     assert fashion_epoch.make_engine().measure(repeats=1)["missing"] == fashion_epoch.MISSING_FILES
+
+
+def test_the_fashion_plan_follows_quick_and_repeats() -> None:
+    """A full run: 3 repeats on every image; --quick: 2 on the first 10,000; --repeats only lowers them."""
+    from benchmarks.__main__ import WORKLOADS, fashion_plan, make_settings, parse_arguments
+
+    assert "fashion" in WORKLOADS
+    assert fashion_plan(make_settings(parse_arguments([]))) == (3, None)
+    assert fashion_plan(make_settings(parse_arguments(["--quick"]))) == (2, 10_000)
+    assert fashion_plan(make_settings(parse_arguments(["--repeats", "1"]))) == (1, None)
