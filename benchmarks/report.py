@@ -25,6 +25,9 @@ W2_FLAT_TARGET = 1.3  # ns per link at the largest N / at the smallest, collecto
 W3_BYTES_PER_NODE_TARGET = 120.0  # RSS, the 1,000,000-link chain
 COMPILED_NUMPY_TARGET = 1.5  # compiled forward + backward / hand-written NumPy
 COMPILE_SECONDS_TARGET = 0.5  # CPU seconds to compile a 100,000-node graph
+FASHION_TORCH_TARGET = 1.5  # compiled epoch / PyTorch CPU's (float32, its default dtype)
+#: The float64 engines' final test losses must agree to this (relative).
+FASHION_LOSS_TOLERANCE = 1e-9
 
 SETTING_NAMES = {ON: "on (default)", OFF: "off", PAUSED: "paused per step"}
 
@@ -406,6 +409,163 @@ def w3_targets(w3: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     return found
 
 
+# ----- Fashion-MNIST ---------------------------------------------------------------------
+#: The ``fashion`` workload's engines, in the report's words.
+FASHION_TITLES = {
+    "compiled": "autograd_core compiled (`fit(..., compiled=True)`, float64)",
+    "numpy": "NumPy by hand (float64)",
+    "torch float64": "PyTorch, batched float64 tensors",
+    "torch float32": "PyTorch, batched float32 tensors (its default dtype)",
+}
+#: The float64 engines, which follow the same arithmetic.
+FASHION_FLOAT64 = ("compiled", "numpy", "torch float64")
+#: Short names for running text.
+FASHION_SHORT = {
+    "compiled": "compiled mode", "numpy": "NumPy by hand", "torch float64": "PyTorch float64",
+    "torch float32": "PyTorch float32",
+}
+FASHION_NOT_INSTALLED = "PyTorch is not installed (pip install torch==2.13.0)"
+
+
+def _fashion_size(fashion: dict[str, Any]) -> str:
+    problem = fashion["problem"]
+    train, full = problem["train_images"], problem["full_train_images"]
+    if train < full:
+        return f"the first {train:,} of the {full:,} training images (a subset, as `--quick` runs)"
+    return f"all {train:,} training images"
+
+
+def fashion_loss_check(fashion: dict[str, Any]) -> str:
+    """Whether the float64 engines ended with the same test loss (they ran the same training)."""
+    engines = fashion["engines"]
+    present = [k for k in FASHION_FLOAT64 if k in engines]
+    reference = engines["compiled"]["test_loss"]
+    worst = max(
+        abs(engines[k]["test_loss"] - reference) / max(abs(reference), 1e-300) for k in present
+    )
+    names = ", ".join(FASHION_SHORT.get(k, k) for k in present)
+    if worst <= FASHION_LOSS_TOLERANCE:
+        text = (
+            f"The float64 engines ({names}) ended with the same test loss, {reference:.12f} "
+            f"(largest relative difference {worst:.1e}, tolerance {FASHION_LOSS_TOLERANCE:g}): "
+            "they ran the same training."
+        )
+    else:
+        text = (
+            f"**The float64 engines ({names}) did not end with the same test loss**: largest "
+            f"relative difference {worst:.1e} from the compiled mode's {reference:.12f} "
+            f"(tolerance {FASHION_LOSS_TOLERANCE:g})."
+        )
+    if "torch float32" in engines:
+        single = engines["torch float32"]["test_loss"]
+        text += (
+            f" PyTorch float32 ended at {single:.12f} "
+            f"({abs(single - reference) / max(abs(reference), 1e-300):.1e} relative: float32 "
+            "rounding)."
+        )
+    return text
+
+
+def fashion_text(fashion: dict[str, Any]) -> str:
+    """The section: what ran, the table, the loss check, compiled against PyTorch."""
+    if "missing" in fashion:
+        return f"Not measured: {fashion['missing']}."
+    if "failed" in fashion:
+        return f"Not measured: the run failed ({fashion['failed']})."
+    problem, engines = fashion["problem"], fashion["engines"]
+    setup = engines["compiled"].get("setup_cpu")
+    lines = [
+        f"MLP {'-'.join(map(str, problem['sizes']))} ({problem['activation']}), the mean softmax "
+        f"cross-entropy of each mini-batch, {_fashion_size(fashion)} in {problem['batches']:,} "
+        f"mini-batches of {problem['batch_size']}, Adam (lr {problem['learning_rate']:g}, betas "
+        f"{tuple(problem['betas'])}, eps {problem['eps']:g}); test accuracy on the "
+        f"{problem['test_images']:,} test images. Every engine starts from the same weights "
+        "(`nn.MLP(784, [64, 10], activation=\"relu\", seed=0)`) and sees the same mini-batches "
+        "in the same order (`fit`'s shuffle, seed 0). Each of the "
+        f"{problem['repeats']} repeat(s) trains every engine for one epoch, in an order that "
+        "rotates from repeat to repeat, all in one worker process on one core (one BLAS "
+        "thread, `torch.set_num_threads(1)`); the figure is the CPU time of the epoch's "
+        "mini-batches, median [min - max] of the repeats, and the ratio is the median of the "
+        "ratios within each repeat. The compiled mode's tracing and compiling (and its test "
+        "evaluation) are outside the epoch"
+        + (f": {spread(setup)} CPU per run." if setup else ".")
+        + (
+            " A subset's epoch is not the full one scaled down (the batches are gathered "
+            "from a smaller array), so its ratios only approximate the full run's."
+            if problem["train_images"] < problem["full_train_images"] else ""
+        ),
+        "",
+    ]
+    rows = []
+    for key in [k for k in FASHION_TITLES if k in engines] + [
+        k for k in engines if k not in FASHION_TITLES
+    ]:
+        entry = engines[key]
+        rows.append([
+            FASHION_TITLES.get(key, key), spread(entry["epoch"]),
+            "1x" if key == "compiled" else ratio(paired_ratio(fashion["per_repeat"], key, "compiled")),
+            f"{entry['test_accuracy']:.2%}",
+        ])
+    lines += [
+        table(["engine", "s / epoch (CPU)", "its time / the compiled mode's", "test accuracy"], rows),
+        "",
+        fashion_loss_check(fashion),
+        "",
+        fashion_versus_torch(fashion) + ".",
+    ]
+    return "\n".join(lines)
+
+
+def fashion_versus_torch(fashion: dict[str, Any]) -> str:
+    """The compiled mode's time / PyTorch's, against float32 (the headline) and float64."""
+    if "torch float32" not in fashion["engines"]:
+        return f"Compiled / PyTorch: not measured: {FASHION_NOT_INSTALLED}"
+    per_repeat = fashion["per_repeat"]
+    single = paired_ratio(per_repeat, "compiled", "torch float32")
+    double = paired_ratio(per_repeat, "compiled", "torch float64")
+    return (
+        f"Compiled / PyTorch float32 (PyTorch's default dtype: what \"PyTorch CPU\" means): "
+        f"**{_faster(single)}**; compiled / PyTorch float64 (like for like in precision): "
+        f"{_faster(double)}"
+    )
+
+
+def fashion_target(fashion: dict[str, Any] | None) -> tuple[str, str, bool | None]:
+    """The Targets row: met or not met on the ratio to PyTorch float32, with float64 beside it."""
+    target = (
+        f"One epoch of Fashion-MNIST: compiled at most {FASHION_TORCH_TARGET:g}x PyTorch CPU "
+        "(same architecture, weights and batches)"
+    )
+    if fashion is None:
+        return (target, "not measured in this run (`--skip fashion`, or saved results from "
+                "before this workload)", None)
+    if "missing" in fashion:
+        return target, f"not measured: {fashion['missing']}", None
+    if "failed" in fashion:
+        return target, f"not measured: the run failed ({fashion['failed']})", None
+    compiled = fashion["engines"]["compiled"]["epoch"]
+    if "torch float32" not in fashion["engines"]:
+        return (target, f"not measured: {FASHION_NOT_INSTALLED}; the compiled epoch took "
+                f"{spread(compiled)} CPU", None)
+    per_repeat = fashion["per_repeat"]
+    single = paired_ratio(per_repeat, "compiled", "torch float32")
+    double = paired_ratio(per_repeat, "compiled", "torch float64")
+    if single is None:
+        return target, "not measured: the two never ran in the same repeat", None
+    met = single["median"] <= FASHION_TORCH_TARGET
+    verdict = "met" if met else "not met"
+    sign = "<=" if met else ">"
+    return (
+        target,
+        f"compiled time / PyTorch's: **{_faster(single)} against float32** (PyTorch's default "
+        f"dtype: what \"PyTorch CPU\" means), {_faster(double)} against float64 (like for like "
+        f"in precision); CPU, compiled {seconds(compiled['median'])} per epoch of "
+        f"{_fashion_size(fashion)}, {fashion['problem']['repeats']} repeat(s). Decided on "
+        f"float32: {verdict} ({single['median']:.3g}x {sign} {FASHION_TORCH_TARGET:g}x)",
+        met,
+    )
+
+
 # ----- the plot -------------------------------------------------------------------------
 def plot_ratios(results: dict[str, Any], path: Path) -> bool:
     """Bars of time relative to this project at the same setting (log scale).
@@ -490,11 +650,6 @@ def compiled_targets(results: dict[str, Any]) -> list[tuple[str, str, bool | Non
     else:
         found.append(("Digits: compiled training no slower than PyTorch float64",
                       "not measured (PyTorch not installed)", None))
-    found.append((
-        "One epoch of (Fashion-)MNIST at most 1.5x PyTorch CPU",
-        "not measured by this harness: `python -m benchmarks.fashion_epoch` measures it "
-        "(the README quotes its figures)", None,
-    ))
     big = targets["compile"]
     found.append((
         f"Compiling a {big['nodes']:,.0f}-node graph in under {COMPILE_SECONDS_TARGET:g} s (CPU)",
@@ -526,6 +681,7 @@ def targets_table(results: dict[str, Any]) -> str:
     if "w3" in results:
         found += w3_targets(results["w3"])
     found += compiled_targets(results)
+    found.append(fashion_target(results.get("fashion")))
     rows = [
         [target, measured, "not measured" if met is None else ("met" if met else "**not met**")]
         for target, measured, met in found
@@ -678,6 +834,11 @@ def markdown(results: dict[str, Any], plot_name: str | None) -> str:
         ]
     if "compiled_targets" in results:
         parts += ["## The compiled batch mode's own targets", "", compiled_text(results), ""]
+    if "fashion" in results:
+        parts += [
+            "## One epoch of Fashion-MNIST: the compiled mode against PyTorch and NumPy", "",
+            fashion_text(results["fashion"]), "",
+        ]
     if "skipped" in results and results["skipped"]:
         parts += ["## Engines not run", ""]
         parts += [f"* {title(k)}: {why}" for k, why in results["skipped"].items()]
