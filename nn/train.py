@@ -57,6 +57,9 @@ class History:
         validation_loss: Mean loss on the validation data after each epoch (if given).
         validation_accuracy: Accuracy on the validation data after each epoch (classification only).
         seconds: Wall-clock time of each epoch's training.
+        cpu_seconds: CPU time of this process during each epoch's training
+            (``time.process_time()``): unlike ``seconds``, it does not count
+            time the machine gave to other programs.
         best_epoch: With early stopping, the epoch (counted from 1) whose parameters
             the model was given back: the one with the lowest validation loss.
         stopped_early: True when early stopping ended training before ``epochs``.
@@ -67,6 +70,7 @@ class History:
     validation_loss: list[float] = field(default_factory=list)
     validation_accuracy: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
 
@@ -470,7 +474,7 @@ def fit(
     try:
         for epoch in range(epochs):
             order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             loss_sum, correct = 0.0, 0
             for start in range(0, len(X), size):
                 chosen = order[start:start + size].tolist()
@@ -491,6 +495,7 @@ def fit(
                 if bar is not None:
                     bar.update(1)
             history.seconds.append(time.perf_counter() - started)
+            history.cpu_seconds.append(time.process_time() - started_cpu)
             history.loss.append(loss_sum / len(X))
             postfix = {"epoch": epoch + 1, "loss": f"{history.loss[-1]:.4f}"}
             if truth is not None:

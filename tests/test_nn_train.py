@@ -24,6 +24,7 @@ def test_two_moons_reaches_97_percent_training_accuracy() -> None:
     assert accuracy(model, X, y) >= 0.97
     assert history.loss[-1] < history.loss[0]
     assert len(history.loss) == len(history.accuracy) == len(history.seconds) == 30
+    assert len(history.cpu_seconds) == 30 and all(c >= 0.0 for c in history.cpu_seconds)
 
 
 def test_xor_is_solved() -> None:
