@@ -484,6 +484,11 @@ class GroupedRunner:
         zeros = backend.zeros
         self.values = (zeros(uniform_rows, 1), zeros(batched_rows, batch_size))
         self.grads = (zeros(uniform_rows, 1), zeros(batched_rows, batch_size))
+        # The uniform stores' one column as 1-D views: indexing a view by rows
+        # is about a third faster than indexing (rows, 0) of the 2-D store,
+        # and every step copies every parameter in and every gradient out.
+        self._uniform_values = self.values[UNIFORM][:, 0]
+        self._uniform_grads = self.grads[UNIFORM][:, 0]
         self.values[UNIFORM][backend.index(schedule.constant_rows), 0] = backend.from_numpy(
             schedule.constant_values
         )
@@ -531,7 +536,7 @@ class GroupedRunner:
         used = parameter_values if self._all_parameters_used else (
             parameter_values[self._used_parameters]
         )
-        self.values[UNIFORM][self._parameter_rows, 0] = from_numpy(used)
+        self._uniform_values[self._parameter_rows] = from_numpy(used)
         if self._inputs_in_order:
             self.values[BATCHED][: inputs.shape[1]] = from_numpy(inputs.T)
         else:
@@ -577,7 +582,7 @@ class GroupedRunner:
         except Exception:
             self.failing_row = step.name if step is not None else None
             raise
-        used = self.backend.to_numpy(self.grads[UNIFORM][self._parameter_rows, 0])
+        used = self.backend.to_numpy(self._uniform_grads[self._parameter_rows])
         if self._all_parameters_used:
             return used  # indexing made a copy already
         gradient = np.zeros(len(self._used_parameters))
