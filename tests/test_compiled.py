@@ -505,3 +505,14 @@ def test_a_string_array_is_refused_with_a_message_naming_the_array() -> None:
     program = compile_batch(lambda x: x[0] * w, [w], (1,))
     with pytest.raises(TypeError, match=r"BatchProgram: array 0 must hold numbers.*<U1.*astype\(float\)"):
         program.forward(np.array(["a", "b"]))
+
+
+def test_a_batch_is_copied_in_as_runs_of_consecutive_rows_or_by_indexing() -> None:
+    """Columns that land in consecutive rows become a few slices; scattered ones are indexed."""
+    from autograd_core.compiler.program import _consecutive_runs
+
+    # pixels in rows 10.., the target in rows 0..: two slices
+    assert _consecutive_runs(np.array([10, 11, 12, 0, 1])) == [(0, 10, 3), (3, 0, 2)]
+    assert _consecutive_runs(np.arange(4)) == [(0, 0, 4)]
+    assert _consecutive_runs(np.array([0, -1, 1])) is None  # an unused column
+    assert _consecutive_runs(np.arange(20)[::-1]) is None  # too scattered

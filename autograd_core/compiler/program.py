@@ -466,6 +466,23 @@ class _SumStep(_RowStep):
                 put.put(scaled[None])
 
 
+def _consecutive_runs(rows: np.ndarray, most: int = 8) -> list[tuple[int, int, int]] | None:
+    """``rows`` (the store row of each column; -1: unused) as runs of consecutive rows.
+
+    Returns:
+        (first column, first row, length) of each run of columns whose rows
+        go up by one, or None when a column is unused or there are more than
+        ``most`` runs (then indexing is as fast as copying run by run).
+    """
+    if len(rows) == 0 or (rows < 0).any():
+        return None
+    starts = np.flatnonzero(np.diff(rows) != 1) + 1
+    bounds = [0, *starts.tolist(), len(rows)]
+    if len(bounds) - 1 > most:
+        return None
+    return [(a, int(rows[a]), b - a) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 class GroupedRunner:
     """A schedule bound to one batch size: stores, buffers and views, built once.
 
@@ -522,11 +539,11 @@ class GroupedRunner:
         columns = schedule.input_rows >= 0
         self._input_rows = backend.index(schedule.input_rows[columns])
         self._input_columns = columns
-        #: Every input column is used and lands in rows 0, 1, 2 ... in order
-        #: (the usual case): the batch is copied in as one slice, no indexing.
-        self._inputs_in_order = bool(columns.all()) and np.array_equal(
-            schedule.input_rows, np.arange(len(columns))
-        )
+        #: The batch's columns as a few runs (first column, first row, length)
+        #: of consecutive columns landing in consecutive rows (the usual case:
+        #: an input's columns in order, a target's in order elsewhere), each
+        #: copied in as one slice; None: too scattered, copied by indexing.
+        self._input_runs = _consecutive_runs(schedule.input_rows)
         self._output_rows = [row for _, row in schedule.outputs]
         self._outputs_batched = all(store == BATCHED for store, _ in schedule.outputs)
 
@@ -537,8 +554,10 @@ class GroupedRunner:
             parameter_values[self._used_parameters]
         )
         self._uniform_values[self._parameter_rows] = from_numpy(used)
-        if self._inputs_in_order:
-            self.values[BATCHED][: inputs.shape[1]] = from_numpy(inputs.T)
+        if self._input_runs is not None:
+            batched = self.values[BATCHED]
+            for column, row, length in self._input_runs:
+                batched[row:row + length] = from_numpy(inputs[:, column:column + length].T)
         else:
             self.values[BATCHED][self._input_rows] = from_numpy(inputs[:, self._input_columns].T)
 
