@@ -506,7 +506,7 @@ class GroupedRunner:
         # and every step copies every parameter in and every gradient out.
         self._uniform_values = self.values[UNIFORM][:, 0]
         self._uniform_grads = self.grads[UNIFORM][:, 0]
-        self.values[UNIFORM][backend.index(schedule.constant_rows), 0] = backend.from_numpy(
+        self._uniform_values[backend.index(schedule.constant_rows)] = backend.from_numpy(
             schedule.constant_values
         )
         #: The name of the row whose step raised, if one did (for error messages).
